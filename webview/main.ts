@@ -1,0 +1,2 @@
+// DAG panel webview entry point.
+export {};
