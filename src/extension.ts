@@ -1,6 +1,57 @@
 // Composition root: builds every service and registers every provider. Nothing else lives here.
 import * as vscode from 'vscode';
+import { createFlowAnalyzer } from './flow/analyzer';
+import { FlowLayout } from './layout/flowLayout';
+import { DagPanelManager } from './vscode/dagPanel';
+import { FlowCodeLensProvider, SHOW_DAG_COMMAND } from './vscode/flowCodeLens';
+import { FlowDiagnostics } from './vscode/flowDiagnostics';
+import { type AnalysedDocuments, FlowDocumentsService } from './vscode/flowDocumentsService';
+import { FlowEditorContext } from './vscode/flowEditorContext';
+import { FlowSymbolProvider } from './vscode/flowSymbols';
+import { LazyAnalyzer } from './vscode/lazyAnalyzer';
+import { LazyLayout } from './vscode/lazyLayout';
+import { Settings } from './vscode/settings';
+import { ShowDagCommand } from './vscode/showDagCommand';
+import { StepDefinitionProvider } from './vscode/stepDefinition';
+import { StepHoverProvider } from './vscode/stepHover';
+import { WorkspaceFlowIndex } from './vscode/workspaceIndex';
 
-export function activate(_context: vscode.ExtensionContext): void {}
+const PYTHON: vscode.DocumentSelector = { language: 'python' };
+
+/** What other extensions and the extension's own tests can reach through `extension.exports`. */
+export interface MetaflowStudioApi {
+  documents: AnalysedDocuments;
+  index: WorkspaceFlowIndex;
+}
+
+export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
+  const log = vscode.window.createOutputChannel('Metaflow', { log: true });
+  const settings = new Settings(log);
+  // Analysis is static (nothing from the workspace is executed), so it also runs in untrusted workspaces.
+  const analyzer = new LazyAnalyzer(() => createFlowAnalyzer({ wasmDir: vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath }), log);
+  const documents = new FlowDocumentsService({ analyzer, settings, log });
+  const index = new WorkspaceFlowIndex({ analyzer, log });
+  const layout = new LazyLayout(() => new FlowLayout());
+  const panel = new DagPanelManager({ extensionUri: context.extensionUri, documents, layout, log: (line) => log.info(line) });
+  const showDag = new ShowDagCommand({ documents, index, panel });
+  const codeLens = new FlowCodeLensProvider(documents);
+
+  context.subscriptions.push(
+    log,
+    settings,
+    documents,
+    index,
+    panel,
+    codeLens,
+    new FlowDiagnostics(documents),
+    new FlowEditorContext(documents),
+    vscode.languages.registerCodeLensProvider(PYTHON, codeLens),
+    vscode.languages.registerHoverProvider(PYTHON, new StepHoverProvider(documents)),
+    vscode.languages.registerDefinitionProvider(PYTHON, new StepDefinitionProvider(documents)),
+    vscode.languages.registerDocumentSymbolProvider(PYTHON, new FlowSymbolProvider(documents), { label: 'Metaflow' }),
+    vscode.commands.registerCommand(SHOW_DAG_COMMAND, (uri?: unknown, flow?: unknown) => showDag.run(uri, flow)),
+  );
+  return { documents, index };
+}
 
 export function deactivate(): void {}

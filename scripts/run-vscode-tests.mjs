@@ -1,0 +1,76 @@
+// Runs the mocha suites of test/vscode inside a real VS Code extension host (code-server + headless
+// Chromium), against a fresh copy of the fixture workspace. Builds the extension and bundles the
+// suites first (`--no-build` skips the extension build). Exits non-zero when a test fails; the last
+// line is `vscode: N passed, N failed`.
+//   node scripts/run-vscode-tests.mjs [--grep PATTERN] [--no-build]
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { tsImport } from 'tsx/esm/api';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const grepAt = args.indexOf('--grep');
+const grep = grepAt >= 0 ? args[grepAt + 1] : undefined;
+
+function finish(passed, failed, code) {
+  console.log(`vscode: ${passed} passed, ${failed} failed`);
+  process.exit(code);
+}
+
+if (!args.includes('--no-build')) {
+  const built = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) {
+    console.error('the extension build failed');
+    finish(0, 1, 1);
+  }
+}
+if (!existsSync(join(root, 'dist', 'extension.js'))) {
+  console.error('dist/extension.js is missing: run `npm run build` first');
+  finish(0, 1, 1);
+}
+
+const suiteDir = join(root, 'test', 'vscode');
+const outDir = join(root, 'out', 'test', 'vscode');
+rmSync(outDir, { recursive: true, force: true });
+await esbuild.build({
+  entryPoints: [join(suiteDir, 'index.ts'), ...readdirSync(suiteDir).filter((f) => f.endsWith('.test.ts')).map((f) => join(suiteDir, f))],
+  outdir: outDir,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: 'inline',
+  external: ['vscode', 'mocha'],
+  logLevel: 'warning',
+});
+
+const work = mkdtempSync(join(tmpdir(), 'metaflow-studio-vscode-tests-'));
+const workspace = join(work, 'workspace');
+cpSync(join(suiteDir, 'fixtures', 'workspace'), workspace, { recursive: true });
+const resultsFile = join(work, 'results.json');
+
+const { runExtensionTests } = await tsImport('../test/support/extensionTests.ts', import.meta.url);
+let code;
+try {
+  code = await runExtensionTests({
+    extensionDevelopmentPath: root,
+    extensionTestsPath: join(outDir, 'index.js'),
+    workspace,
+    server: { env: { METAFLOW_STUDIO_TEST_RESULTS: resultsFile, ...(grep ? { METAFLOW_STUDIO_TEST_GREP: grep } : {}) } },
+    onLog: (line) => console.log(line),
+  });
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  code = 1;
+}
+const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : undefined;
+rmSync(work, { recursive: true, force: true });
+if (!results) {
+  console.error('the extension host reported no test results (did the extension or the suite fail to load?)');
+  finish(0, 1, code || 1);
+}
+finish(results.passed, results.failed, code === 0 && results.failed === 0 ? 0 : 1);
