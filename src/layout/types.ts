@@ -38,6 +38,10 @@ export interface PositionedNode {
   foreach?: string;
   /** For switch steps: the condition artifact. */
   condition?: string;
+  /** Set on the flow's start and end steps, whatever their serialized type (a start that splits is `split-*`). */
+  terminal?: 'start' | 'end';
+  /** For split-parallel steps: `num_parallel` as written. */
+  numParallel?: number | string;
   run: StepRunState;
 }
 
