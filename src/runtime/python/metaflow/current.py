@@ -1,0 +1,124 @@
+"""`current`: what a running task knows about itself (Metaflow's `metaflow.current`)."""
+
+from collections import namedtuple
+
+Parallel = namedtuple("Parallel", ["main_ip", "num_nodes", "node_index", "control_task_id"])
+
+
+class Current(object):
+    def __init__(self):
+        self._flow_name = None
+        self._run_id = None
+        self._step_name = None
+        self._task_id = None
+        self._retry_count = None
+        self._origin_run_id = None
+        self._namespace = None
+        self._username = None
+        self._is_running = False
+        self._tags = frozenset()
+        self._parallel = None
+        self._graph_info = None
+        self._parameter_names = []
+        self._extra = {}
+
+    def _set_env(self, flow=None, run_id=None, step_name=None, task_id=None, retry_count=None,
+                 origin_run_id=None, namespace=None, username=None, is_running=True, tags=None):
+        self._flow_name = flow.name if flow is not None else None
+        self._run_id = run_id
+        self._step_name = step_name
+        self._task_id = task_id
+        self._retry_count = retry_count
+        self._origin_run_id = origin_run_id
+        self._namespace = namespace
+        self._username = username
+        self._is_running = is_running
+        self._tags = frozenset(tags or ())
+
+    def _update_env(self, env):
+        for key, value in env.items():
+            if hasattr(self, "_" + key) and key not in ("extra", "update_env", "set_env"):
+                setattr(self, "_" + key, value)
+            else:
+                self._extra[key] = value
+
+    def __contains__(self, key):
+        return getattr(self, key, None) is not None
+
+    def get(self, key, default=None):
+        if key in self._extra:
+            return self._extra[key]
+        try:
+            value = getattr(self, key)
+        except AttributeError:
+            return default
+        return default if value is None else value
+
+    def __getattr__(self, name):
+        extra = self.__dict__.get("_extra", {})
+        if name in extra:
+            return extra[name]
+        raise AttributeError("current has no attribute '%s' (it is set only while a task runs)" % name)
+
+    @property
+    def is_running_flow(self):
+        return self._is_running
+
+    @property
+    def flow_name(self):
+        return self._flow_name
+
+    @property
+    def run_id(self):
+        return self._run_id
+
+    @property
+    def step_name(self):
+        return self._step_name
+
+    @property
+    def task_id(self):
+        return self._task_id
+
+    @property
+    def retry_count(self):
+        return self._retry_count
+
+    @property
+    def origin_run_id(self):
+        return self._origin_run_id
+
+    @property
+    def pathspec(self):
+        if not self._is_running:
+            return None
+        return "/".join((self._flow_name, self._run_id, self._step_name, self._task_id))
+
+    @property
+    def namespace(self):
+        return self._namespace
+
+    @property
+    def username(self):
+        return self._username
+
+    @property
+    def tags(self):
+        return self._tags
+
+    @property
+    def parallel(self):
+        if self._parallel is None:
+            return Parallel(main_ip="127.0.0.1", num_nodes=1, node_index=0, control_task_id=self._task_id)
+        return self._parallel
+
+    @property
+    def graph(self):
+        return self._graph_info
+
+    @property
+    def parameter_names(self):
+        return list(self._parameter_names)
+
+
+current = Current()

@@ -1,0 +1,1 @@
+"""Internals of the embedded runtime: worker, task execution, datastore."""

@@ -1,0 +1,156 @@
+"""The `_parameters` task: parse the run's parameter values, store them with the class constants
+and `_graph_info` (Metaflow's `_set_constants` + `persist_constants`)."""
+
+import os
+import sys
+from types import FunctionType, MethodType
+
+from metaflow.config_parameters import DelayedEvaluationConfig
+from metaflow.includefile import IncludeFile
+from metaflow.parameters import Parameter, ParameterContext, ParameterError
+
+from .datastore import UnpicklableArtifact
+from .graph import to_pod
+from .storage import atomic_write, makedirs
+from .task_context import TaskFailure, exception_info, new_flow, result
+
+
+def write_new_file(path, data):
+    makedirs(os.path.dirname(path))
+    atomic_write(path, data, overwrite=False)
+
+
+def parameter_context(ctx, configs=None):
+    return ParameterContext(
+        flow_name=ctx.flow_name,
+        user_name=ctx.user,
+        parameter_name=None,
+        logger=lambda *a, **k: sys.stderr.write("%s\n" % (a[0] if a else "")),
+        ds_type="local",
+        configs=configs or {},
+    )
+
+
+def graph_info(ctx, parameters_info, constants_info):
+    graph = ctx.graph
+    steps, structure = graph.output_steps()
+    decos = []
+    for name, items in sorted((getattr(ctx.flow_cls, "_flow_decorators", None) or {}).items()):
+        for deco in items:
+            decos.append({"name": name, "attributes": to_pod(deco.attributes), "statically_defined": True, "inserted_by": None})
+    return {
+        "file": os.path.basename(ctx.spec.get("flow_file") or ""),
+        "start_step": graph.start_step,
+        "end_step": graph.end_step,
+        "parameters": parameters_info,
+        "constants": constants_info,
+        "steps": steps,
+        "graph_structure": structure,
+        "doc": graph.doc,
+        "decorators": decos,
+        "extensions": {"installed": {}},
+    }
+
+
+def resolve_config_values(value, configs):
+    if isinstance(value, DelayedEvaluationConfig):
+        return value(configs)
+    if isinstance(value, dict):
+        return dict((k, resolve_config_values(v, configs)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return type(value)(resolve_config_values(v, configs) for v in value)
+    return value
+
+
+def resolve_decorators(ctx, configs):
+    """Replace `config_expr(...)` decorator attributes by their values (the configs are known now)."""
+    decos = [d for node in ctx.graph for d in node.decorators]
+    for items in (getattr(ctx.flow_cls, "_flow_decorators", None) or {}).values():
+        decos.extend(items)
+    for deco in decos:
+        deco.attributes = resolve_config_values(deco.attributes, configs)
+
+
+def configs_from(ctx, param_ds):
+    configs = {}
+    for var, param in ctx.flow_cls._get_parameters():
+        if param.IS_CONFIG_PARAMETER and var in param_ds:
+            configs[param.name] = param_ds[var]
+    return configs
+
+
+def run_params(ctx):
+    raw = ctx.spec.get("parameters") or {}
+    # Like Metaflow's, the `_parameters` task records system info but no attempt status metadata.
+    ctx.begin(ctx.spec.get("origin_run_id"), attempt_info=False)
+    flow = new_flow(ctx)
+    values = []
+    parameters_info = []
+    configs = {}
+    params = ctx.flow_cls._get_parameters()
+    known = set(p.name for _, p in params)
+    unknown = sorted(set(raw) - known)
+    failure = None
+    try:
+        if unknown:
+            raise ParameterError(
+                "Flow %s has no parameter named %s (its parameters: %s)."
+                % (ctx.flow_name, ", ".join("'%s'" % u for u in unknown), ", ".join(sorted(known)) or "none")
+            )
+        # Configs first: parameter defaults may read them through the context.
+        ordered = [p for p in params if p[1].IS_CONFIG_PARAMETER] + [p for p in params if not p[1].IS_CONFIG_PARAMETER]
+        for var, param in ordered:
+            pctx = parameter_context(ctx, configs)._replace(parameter_name=param.name)
+            value = param.value_from(raw.get(param.name), pctx)
+            if isinstance(param, IncludeFile) and value is not None:
+                value = param.store(value, ctx.flow_name, ctx.root, write_new_file)
+            if param.IS_CONFIG_PARAMETER:
+                configs[param.name] = value
+            values.append((var, value))
+            parameters_info.append({"name": var, "type": type(param).__name__})
+    except ParameterError as e:
+        failure = TaskFailure(e.message, retry_allowed=False, kind="MetaflowException")
+    except Exception as e:
+        failure = TaskFailure("Parameter evaluation failed: %s: %s" % (type(e).__name__, e), retry_allowed=False)
+    if failure is not None:
+        sys.stderr.write("%s\n" % failure.message)
+        return result(False, exception=exception_info(failure.kind, failure.message), retry_allowed=False)
+    try:
+        resolve_decorators(ctx, configs)
+    except Exception as e:
+        message = "A config_expr in a decorator could not be evaluated: %s" % e
+        sys.stderr.write(message + "\n")
+        return result(False, exception=exception_info("MetaflowException", message), retry_allowed=False)
+    seen = set(var for var, _ in values)
+    constants = []
+    for var in dir(ctx.flow_cls):
+        if var[0] == "_" or var in ctx.flow_cls._NON_PARAMETERS or var in seen:
+            continue
+        val = getattr(ctx.flow_cls, var)
+        if isinstance(val, (MethodType, FunctionType, property, type, Parameter)) or getattr(val, "is_step", False):
+            continue
+        constants.append((var, val))
+    artifacts = list(values) + constants
+    artifacts += [
+        ("name", ctx.flow_name),
+        ("_graph_info", graph_info(ctx, parameters_info, [{"name": v, "type": type(x).__name__} for v, x in constants])),
+        ("_task_ok", True),
+        ("_success", True),
+        ("_foreach_stack", []),
+        ("_transition", None),
+        ("_configs_processed", True),
+    ]
+    del flow
+    try:
+        ctx.writer.save_artifacts(artifacts)
+    except UnpicklableArtifact as e:
+        message = "Parameter '%s' has a value that cannot be pickled: %s" % (e.name, e.error)
+        return result(False, exception=exception_info("UnpicklableArtifactException", message), retry_allowed=False)
+    ctx.meta.register_metadata(
+        [
+            ("start_step", ctx.graph.start_step, "graph_structure", []),
+            ("end_step", ctx.graph.end_step, "graph_structure", []),
+        ]
+    )
+    ctx.writer.done()
+    return result(True, [ctx.graph.start_step])

@@ -1,0 +1,70 @@
+"""single mode: run exactly one task in this process (no fork: Windows, or by setting), relaying
+its output with reader threads."""
+
+import json
+import os
+import sys
+import threading
+import traceback
+
+from .channel import LineSplitter
+from .flow_cache import execute, load_failure_result
+
+
+def run_single(channel, flows):
+    line = sys.stdin.buffer.readline()
+    while line and not line.strip():
+        line = sys.stdin.buffer.readline()
+    if not line:
+        return 0
+    request = json.loads(line.decode("utf-8"))
+    if request.get("op") != "task":
+        return 0
+    key = request.get("key")
+    spec = request.get("task") or {}
+    try:
+        loaded = flows.get(spec["flow_file"], spec.get("flow_name"))
+    except BaseException:
+        text = traceback.format_exc()
+        channel.send({"op": "init_error", "error": text})
+        channel.send({"op": "finished", "key": key, "exit_code": 1, "signal": None, "result": load_failure_result(text)})
+        return 1
+    channel.send({"op": "started", "key": key, "pid": os.getpid()})
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = (os.dup(1), os.dup(2))
+    readers = []
+    for stream, target in (("stdout", 1), ("stderr", 2)):
+        r, w = os.pipe()
+        os.dup2(w, target)
+        os.close(w)
+        splitter = LineSplitter(channel, key, stream)
+
+        def pump(fd=r, splitter=splitter):
+            while True:
+                data = os.read(fd, 65536)
+                if not data:
+                    break
+                splitter.feed(data)
+            splitter.flush()
+            os.close(fd)
+
+        thread = threading.Thread(target=pump, daemon=True)
+        thread.start()
+        readers.append(thread)
+    try:
+        result = execute(spec, flows.loaded)
+    except BaseException:
+        text = traceback.format_exc()
+        sys.stderr.write(text)
+        result = {"ok": False, "next": [], "retry_allowed": True,
+                  "exception": {"type": "InternalError", "message": text.strip().splitlines()[-1], "traceback": text}}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(saved[0], 1)
+    os.dup2(saved[1], 2)
+    for thread in readers:
+        thread.join()
+    code = 0 if result.get("ok") else 1
+    channel.send({"op": "finished", "key": key, "exit_code": code, "signal": None, "result": result})
+    return code

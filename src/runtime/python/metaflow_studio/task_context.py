@@ -1,0 +1,178 @@
+"""What every kind of task shares: its spec and datastore handles, failures the runtime raises,
+and the TaskResult shape reported to the scheduler."""
+
+import os
+import platform
+import re
+import time
+
+from metaflow.exception import MetaflowException, MetaflowUnknownUser
+from metaflow.version import __version__
+
+from .datastore import MetadataWriter, TaskReader, TaskWriter, ensure_self_json, open_store
+
+MAX_FOREACH_PATH_LENGTH = 256
+
+
+class TaskFailure(Exception):
+    """A failure detected by the runtime itself (not raised by user code)."""
+
+    def __init__(self, message, retry_allowed=True, kind="MetaflowException"):
+        Exception.__init__(self, message)
+        self.message = message
+        self.retry_allowed = retry_allowed
+        self.kind = kind
+
+
+class FailureHandledByCatch(MetaflowException):
+    headline = "Task execution failed but @catch handled it"
+
+    def __init__(self, retry_count):
+        super(FailureHandledByCatch, self).__init__(
+            "Task execution kept failing over %d attempts. Your code did not raise an exception. Something in the "
+            "execution environment caused the failure." % retry_count
+        )
+
+
+PYTHON_VERSION = platform.python_version()
+
+
+def system_tags(user):
+    return [
+        "runtime:dev",
+        "user:%s" % user,
+        "metaflow_version:%s" % __version__,
+        "python_version:%s" % PYTHON_VERSION,
+    ]
+
+
+def check_user(user):
+    if not user or user == "root":
+        raise TaskFailure(str(MetaflowUnknownUser()), retry_allowed=False, kind="MetaflowUnknownUser")
+
+
+def project_info(flow_cls, flow_name, user):
+    """`@project` names as Metaflow's project decorator computes them (branch user.<name> unless set)."""
+    decos = (getattr(flow_cls, "_flow_decorators", None) or {}).get("project")
+    if not decos:
+        return None
+    attrs = decos[0].attributes
+    name, branch, production = attrs.get("name"), attrs.get("branch"), bool(attrs.get("production"))
+    if not name or not re.match(r"^[a-z0-9_]+$", str(name)) or len(name) > 128:
+        raise TaskFailure(
+            "@project(name=%r) on %s: the name must be non-empty lowercase letters, digits and underscores."
+            % (name, flow_name),
+            retry_allowed=False,
+        )
+    if branch:
+        if not re.match(r"^[a-z0-9_]+$", str(branch)) or len(branch) > 128:
+            raise TaskFailure("@project(branch=%r) on %s: use lowercase letters, digits and underscores." % (branch, flow_name),
+                              retry_allowed=False)
+        branch_name = ("prod.%s" if production else "test.%s") % branch
+    elif production:
+        branch_name = "prod"
+    else:
+        branch_name = "user.%s" % os.environ.get("METAFLOW_OWNER", user)
+    return {
+        "project_name": name,
+        "branch_name": branch_name,
+        "is_user_branch": branch is None and not production,
+        "is_production": production,
+        "project_flow_name": "%s.%s.%s" % (name, branch_name, flow_name),
+    }
+
+
+class TaskContext(object):
+    """Everything one task needs: the spec, the loaded flow, the datastore handles."""
+
+    def __init__(self, spec, loaded):
+        self.spec = spec
+        self.loaded = loaded
+        self.flow_cls = loaded.flow_cls
+        self.graph = loaded.graph
+        self.root = spec["datastore_root"]
+        self.flow_name = spec["flow_name"]
+        self.run_id = str(spec["run_id"])
+        self.step = spec["step"]
+        self.task_id = str(spec["task_id"])
+        self.attempt = int(spec.get("attempt", 0))
+        self.user = spec.get("user_name") or ""
+        self.tags = list(spec.get("tags") or [])
+        self.sys_tags = system_tags(self.user)
+        self.project = project_info(self.flow_cls, self.flow_name, self.user)
+        if self.project:
+            self.sys_tags += ["project:%s" % self.project["project_name"], "project_branch:%s" % self.project["branch_name"]]
+        self.store, self.cache = open_store(self.root, self.flow_name)
+        self.meta = MetadataWriter(self.root, self.flow_name, self.run_id, self.step, self.task_id, self.user, self.tags, self.sys_tags)
+        self.writer = TaskWriter(self.root, self.flow_name, self.run_id, self.step, self.task_id, self.attempt, self.store, self.cache, self.meta)
+        self.attempt_tags = ["attempt_id:%d" % self.attempt]
+
+    def reader(self, pathspec):
+        return TaskReader.from_pathspec(self.root, self.flow_name, pathspec, self.cache)
+
+    def ensure_parents(self):
+        """Flow, run and step `_self.json` (written once; the scheduler normally does it first)."""
+        flow_dir = os.path.join(self.root, self.flow_name)
+        run_dir = os.path.join(flow_dir, self.run_id)
+        step_dir = os.path.join(run_dir, self.step)
+        if os.path.exists(os.path.join(step_dir, "_meta", "_self.json")):
+            return
+        ts = int(round(time.time() * 1000))
+        ensure_self_json(os.path.join(flow_dir, "_meta"), {"flow_id": self.flow_name, "ts_epoch": ts})
+        run_obj = {"flow_id": self.flow_name, "run_number": self.run_id, "user_name": self.user, "tags": self.tags,
+                   "system_tags": self.sys_tags, "ts_epoch": ts}
+        ensure_self_json(os.path.join(run_dir, "_meta"), run_obj)
+        ensure_self_json(os.path.join(step_dir, "_meta"), dict(run_obj, step_name=self.step))
+
+    def begin(self, origin_run_id, extra_metadata=(), attempt_info=True):
+        self.ensure_parents()
+        self.writer.init_attempt()
+        self.meta.write_self()
+        tags = self.attempt_tags
+        data = []
+        if attempt_info:
+            data += [
+                ("attempt", str(self.attempt), "attempt", tags),
+                ("origin-run-id", str(origin_run_id), "origin-run-id", tags),
+                ("ds-type", "local", "ds-type", tags),
+                ("ds-root", self.root, "ds-root", tags),
+            ]
+        data += [
+            ("runtime", "dev", "runtime", tags),
+            ("python_version", PYTHON_VERSION, "python_version", tags),
+            ("user", self.user, "user", tags),
+            ("metaflow_version", __version__, "metaflow_version", tags),
+            ("script-name", os.path.basename(self.spec.get("flow_file") or ""), "script-name", tags),
+        ]
+        data.extend(extra_metadata)
+        self.meta.register_metadata(data)
+
+
+def result(ok, next_steps=(), foreach_var=None, num_splits=None, switch_value=None, exception=None, retry_allowed=True):
+    out = {"ok": ok, "next": list(next_steps), "retry_allowed": retry_allowed}
+    if foreach_var is not None:
+        out["foreach_var"] = foreach_var
+    if num_splits is not None:
+        out["num_splits"] = num_splits
+    if switch_value is not None:
+        out["switch_value"] = switch_value
+    if exception is not None:
+        out["exception"] = exception
+    return out
+
+
+def exception_info(kind, message, tb=""):
+    return {"type": kind, "message": message, "traceback": tb}
+
+
+def new_flow(ctx):
+    flow = ctx.flow_cls.__new__(ctx.flow_cls)
+    flow.__dict__.update(
+        name=ctx.flow_name,
+        _datastore=None,
+        _cached_input={},
+        _graph=ctx.graph,
+        _steps=[],
+        _studio_loaded={},
+    )
+    return flow

@@ -1,0 +1,3 @@
+from metaflow import FlowSpec, step
+
+raise RuntimeError("this flow file fails on import")
