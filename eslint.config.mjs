@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/extension.ts', 'src/vscode/**/*.ts', 'test/vscode/**/*.ts'],
+    files: ['src/extension.ts', 'src/vscode/**/*.ts', 'test/vscode/**/*.ts', 'bench/support/extensionHostProbe.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {
