@@ -1,4 +1,227 @@
 // `run`, `resume`, `spin`, `dump`, `logs`: the embedded runtime from a terminal.
-import type { CliCommand } from './command';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createFlowAnalyzer } from '../flow/analyzer';
+import type { LintError, SyntaxProblem } from '../flow/types';
+import { ConsoleFormatter } from '../runtime/consoleFormat';
+import type { RunEvent } from '../runtime/events';
+import { type CommonOptions, LocalRunner, type PreparedRun, RunRefused } from '../runtime/localRunner';
+import { dumpArtifacts, showLogs } from '../runtime/inspectRun';
+import { type CliCommand, type CliIO, UsageError } from './command';
 
-export const runCommands: CliCommand[] = [];
+interface ParsedArgs {
+  positional: string[];
+  options: Map<string, string[]>;
+  flags: Set<string>;
+  /** Options this verb does not know, kept in order for flow parameters. */
+  unknown: string[];
+}
+
+function parseArgs(args: string[], valued: string[], flags: string[], allowUnknown: boolean): ParsedArgs {
+  const parsed: ParsedArgs = { positional: [], options: new Map(), flags: new Set(), unknown: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('--')) {
+      parsed.positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = a.slice(2, eq >= 0 ? eq : undefined);
+    if (valued.includes(name)) {
+      const value = eq >= 0 ? a.slice(eq + 1) : args[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      parsed.options.set(name, [...(parsed.options.get(name) ?? []), value]);
+    } else if (flags.includes(name) && eq < 0) parsed.flags.add(name);
+    else if (allowUnknown) {
+      parsed.unknown.push(a);
+      if (eq < 0 && i + 1 < args.length && !args[i + 1].startsWith('--')) parsed.unknown.push(args[++i]);
+    } else throw new UsageError(`unknown option ${a}`);
+  }
+  return parsed;
+}
+
+function intOption(p: ParsedArgs, name: string): number | undefined {
+  const v = p.options.get(name)?.at(-1);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number, got '${v}'`);
+  return Number(v);
+}
+
+function lastOption(p: ParsedArgs, name: string): string | undefined {
+  return p.options.get(name)?.at(-1);
+}
+
+const COMMON_VALUED = ['flow', 'tag', 'max-workers', 'max-num-splits', 'max-log-size', 'origin-run-id', 'datastore'];
+
+function commonOptions(p: ParsedArgs, flowFile: string): CommonOptions {
+  const datastore = lastOption(p, 'datastore');
+  if (datastore && datastore !== 'local') throw new UsageError(`--datastore ${datastore} is not available for local runs here; use --datastore local`);
+  return {
+    flowFile,
+    flowName: lastOption(p, 'flow'),
+    tags: p.options.get('tag') ?? [],
+    maxWorkers: intOption(p, 'max-workers'),
+    maxNumSplits: intOption(p, 'max-num-splits'),
+    maxLogMb: intOption(p, 'max-log-size'),
+  };
+}
+
+/** Syntax and lint errors exactly as `metaflow-studio check` prints them. */
+export function formatLintErrors(label: string, errors: LintError[], syntax: SyntaxProblem[] = []): string {
+  const lines = [
+    ...syntax.map((e) => `${label}:${e.range.start.line + 1}: syntax-error: ${e.message}`),
+    ...errors.map((e) => `${label}:${e.line}: ${e.check}: ${e.message}`),
+  ];
+  return `${lines.join('\n')}\n${lines.length} problem${lines.length === 1 ? '' : 's'} found in ${label}.\n`;
+}
+
+/** Writes output in batches (in order across stdout and stderr) so a busy run does not make one write per line. */
+class BufferedOut {
+  private chunks: Array<{ text: string; toStderr: boolean }> = [];
+  private scheduled = false;
+
+  constructor(private readonly io: CliIO) {}
+
+  write(text: string, toStderr = false): void {
+    const last = this.chunks[this.chunks.length - 1];
+    if (last && last.toStderr === toStderr) last.text += text;
+    else this.chunks.push({ text, toStderr });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    for (const c of this.chunks) (c.toStderr ? this.io.stderr : this.io.stdout)(c.text);
+    this.chunks = [];
+  }
+}
+
+async function drive(prepare: () => Promise<PreparedRun>, io: CliIO, json: boolean): Promise<number> {
+  const out = new BufferedOut(io);
+  let prepared: PreparedRun;
+  try {
+    prepared = await prepare();
+  } catch (err) {
+    if (!(err instanceof RunRefused)) throw err;
+    if (err.lintErrors.length > 0 || err.syntaxErrors.length > 0) {
+      io.stderr(formatLintErrors(path.relative(io.cwd, err.file ?? '') || (err.file ?? ''), err.lintErrors, err.syntaxErrors));
+    }
+    if (json) {
+      const refused: RunEvent = { event: 'run_finished', ts: Date.now(), flow: '', run_id: '', pathspec: '', status: 'failed', duration_ms: 0, error: err.message };
+      io.stdout(`${JSON.stringify(refused)}\n`);
+    }
+    io.stderr(`${err.message}\n`);
+    return 1;
+  }
+  const { handle, flow, user } = prepared;
+  io.onInterrupt(() => handle.cancel());
+  const formatter = new ConsoleFormatter();
+  if (!json) {
+    if (prepared.createdRoot) out.write(`Creating local datastore in ${prepared.datastoreRoot}\n`);
+    out.write(`Metaflow Studio executing ${flow.name} for user:${user}\n`);
+  }
+  handle.events.on((e: RunEvent) => {
+    if (json) {
+      out.write(`${JSON.stringify(e)}\n`);
+      return;
+    }
+    for (const line of formatter.format(e)) out.write(`${line.text}\n`, line.toStderr);
+  });
+  const result = await handle.done;
+  out.flush();
+  if (result.status === 'succeeded') return 0;
+  return result.status === 'cancelled' ? 130 : 1;
+}
+
+async function runner(io: CliIO): Promise<LocalRunner> {
+  const analyzer = await createFlowAnalyzer();
+  return new LocalRunner({ analyzer, env: io.env, homeDir: os.homedir() });
+}
+
+function flowFileArg(p: ParsedArgs, io: CliIO, verb: string): string {
+  const file = p.positional[0];
+  if (!file) throw new UsageError(`${verb} needs the flow file`);
+  return path.resolve(io.cwd, file);
+}
+
+const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'Run a flow locally with the embedded runtime',
+  usage: 'run FLOW.py [--flow NAME] [--<param> VALUE]... [--max-workers N] [--max-num-splits N] [--tag T]... [--max-log-size MB] [--until STEP] [--json]',
+  async run(args, io) {
+    const p = parseArgs(args, [...COMMON_VALUED.filter((o) => o !== 'origin-run-id'), 'until'], ['json'], true);
+    const file = flowFileArg(p, io, 'run');
+    if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
+    const common = commonOptions(p, file);
+    const r = await runner(io);
+    return drive(async () => r.run({ ...common, parameterArgs: p.unknown, until: lastOption(p, 'until') }), io, p.flags.has('json'));
+  },
+};
+
+const resumeCommand: CliCommand = {
+  name: 'resume',
+  summary: 'Resume the latest (or a given) run: clone what succeeded, run the rest',
+  usage: 'resume FLOW.py [STEP] [--origin-run-id ID] [--flow NAME] [--max-workers N] [--tag T]... [--json]',
+  async run(args, io) {
+    const p = parseArgs(args, COMMON_VALUED, ['json'], false);
+    const file = flowFileArg(p, io, 'resume');
+    if (p.positional.length > 2) throw new UsageError(`unexpected argument '${p.positional[2]}'`);
+    const common = commonOptions(p, file);
+    const r = await runner(io);
+    return drive(() => r.resume({ ...common, step: p.positional[1], originRunId: lastOption(p, 'origin-run-id') }), io, p.flags.has('json'));
+  },
+};
+
+const spinCommand: CliCommand = {
+  name: 'spin',
+  summary: "Run one step again with the inputs it had in a previous run (that run is not changed)",
+  usage: 'spin FLOW.py STEP [--origin-run-id ID] [--flow NAME] [--json]',
+  async run(args, io) {
+    const p = parseArgs(args, COMMON_VALUED, ['json'], false);
+    const file = flowFileArg(p, io, 'spin');
+    const step = p.positional[1];
+    if (!step) throw new UsageError('spin needs the step to run');
+    const common = commonOptions(p, file);
+    const r = await runner(io);
+    return drive(() => r.spin({ ...common, step, originRunId: lastOption(p, 'origin-run-id') }), io, p.flags.has('json'));
+  },
+};
+
+const dumpCommand: CliCommand = {
+  name: 'dump',
+  summary: "Print a task's artifacts: names, types, sizes and values",
+  usage: 'dump FLOW/RUN/STEP[/TASK] [--private] [--max-value-size N] [--include a,b] [--json]',
+  async run(args, io) {
+    const p = parseArgs(args, ['max-value-size', 'include'], ['private', 'json'], false);
+    const pathspec = p.positional[0];
+    if (!pathspec) throw new UsageError('dump needs a pathspec FLOW/RUN/STEP[/TASK]');
+    return dumpArtifacts(
+      {
+        pathspec,
+        includePrivate: p.flags.has('private'),
+        maxValueSize: intOption(p, 'max-value-size') ?? 1000,
+        include: lastOption(p, 'include')?.split(',').filter(Boolean),
+        json: p.flags.has('json'),
+      },
+      io,
+    );
+  },
+};
+
+const logsCommand: CliCommand = {
+  name: 'logs',
+  summary: "Print a task's stdout and stderr from the datastore",
+  usage: 'logs FLOW/RUN/STEP[/TASK] [--stdout | --stderr] [--timestamps] [--attempt N]',
+  async run(args, io) {
+    const p = parseArgs(args, ['attempt'], ['stdout', 'stderr', 'both', 'timestamps'], false);
+    const pathspec = p.positional[0] === 'show' ? p.positional[1] : p.positional[0];
+    if (!pathspec) throw new UsageError('logs needs a pathspec FLOW/RUN/STEP[/TASK]');
+    const streams: Array<'stdout' | 'stderr'> = p.flags.has('stdout') && !p.flags.has('stderr') ? ['stdout'] : p.flags.has('stderr') && !p.flags.has('stdout') ? ['stderr'] : ['stdout', 'stderr'];
+    return showLogs({ pathspec, streams, timestamps: p.flags.has('timestamps'), attempt: intOption(p, 'attempt') }, io);
+  },
+};
+
+export const runCommands: CliCommand[] = [runCommand, resumeCommand, spinCommand, dumpCommand, logsCommand];

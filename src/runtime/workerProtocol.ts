@@ -1,7 +1,12 @@
+// 2026-11-21 (scheduler): the task's own `_meta/_self.json` moves to the worker (it already writes it); the scheduler writes flow/run/step ones.
+// 2026-11-21 (scheduler): fork-server requirement: track each child's pipes by the child, not by fd number alone; a closed fd is reused by the next child's pipe, and draining or closing it by number (ForkServer._finish/_close_fd, stale select events) loses that child's result under load.
+// 2026-11-21 (scheduler): start line gains `--flow-file <absolute path>` (fork-server needs it to import the flow before `ready`; single may ignore it).
+// 2026-11-21 (scheduler): comment only, no type changes: who writes which datastore file (see "Files" below).
+// 2026-11-21 (worker): also accepts optional `--flow-name <Flow>` (which class to load when the file has several flows); `--flow-file` is optional for the worker: without it the first task's `flow_file` is imported when that task arrives (failure: `init_error`, then that task's `finished` with ok=false, exception type `FlowImportError`).
 // The contract between the TypeScript scheduler and the embedded Python worker
 // (`src/runtime/python/metaflow_studio/worker.py`). Both sides must change together.
 //
-// Start:  python3 -u -m metaflow_studio.worker --mode fork-server|single
+// Start:  python3 -u -m metaflow_studio.worker --mode fork-server|single --flow-file <absolute path of the flow file>
 //         with PYTHONPATH=<embedded python dir>[:<user PYTHONPATH>], cwd = the flow file's directory.
 //
 // Channels (both modes): the scheduler writes WorkerRequest objects as JSON lines on the worker's
@@ -16,6 +21,13 @@
 //   printed. When the child exits the server sends `finished` with the child's TaskResult.
 // single: the same messages for exactly one `task` request, executed in this fresh process (the
 //   fallback where fork is unavailable, e.g. Windows, or when the setting asks for it); then exit.
+//
+// Files: the scheduler writes the flow/run/step `_meta/_self.json` objects (before it sends a step's
+//   first task), `<Flow>/latest_run`, and per attempt `<attempt>.runtime_stdout.log` / `runtime_stderr.log`
+//   (mflog lines built from the `log` messages; an empty stream is not written) and `<attempt>.runtime`.
+//   The worker writes everything else of a task: its `_meta/_self.json`, `<attempt>.attempt.json`,
+//   `task_begin`, `data.json`, `task_end`, `DONE.lock`, the CAS blobs and the task's
+//   `_meta/<attempt>_artifact_*.json` and `_meta/sysmeta_*.json` files.
 
 export type TaskKind =
   /** Run one attempt of a step's user code. */

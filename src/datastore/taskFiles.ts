@@ -1,0 +1,54 @@
+// Reading a run's task directories: which tasks a pathspec names, each task's latest attempt, its logs.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LocalLayout, MAX_ATTEMPTS } from './localLayout';
+import { mergeMflogs, type MflogLine } from './mflog';
+
+export interface TaskRef {
+  flow: string;
+  run: string;
+  step: string;
+  task: string;
+  dir: string;
+}
+
+export class PathspecError extends Error {}
+
+/** `Flow/run/step[/task]` → the tasks it names, task ids in numeric order. */
+export function resolveTasks(layout: LocalLayout, pathspec: string): TaskRef[] {
+  const parts = pathspec.split('/').filter(Boolean);
+  if (parts.length < 3 || parts.length > 4) throw new PathspecError(`'${pathspec}' is not a pathspec of the form FLOW/RUN/STEP[/TASK]`);
+  const [flow, run, step, task] = parts;
+  if (!fs.existsSync(layout.flowDir(flow))) throw new PathspecError(`no flow ${flow} in ${layout.root}`);
+  if (!fs.existsSync(layout.runDir(flow, run))) throw new PathspecError(`no run ${flow}/${run} in ${layout.root}`);
+  const stepDir = layout.stepDir(flow, run, step);
+  if (!fs.existsSync(stepDir)) throw new PathspecError(`run ${flow}/${run} has no step '${step}'`);
+  const ids = task ? [task] : fs.readdirSync(stepDir).filter((t) => t !== '_meta' && !t.startsWith('.'));
+  ids.sort((a, b) => (/^\d+$/.test(a) && /^\d+$/.test(b) ? Number(a) - Number(b) : a.localeCompare(b)));
+  const refs = ids.map((t) => ({ flow, run, step, task: t, dir: layout.taskDir(flow, run, step, t) }));
+  for (const r of refs) if (!fs.existsSync(r.dir)) throw new PathspecError(`no task ${flow}/${run}/${step}/${r.task}`);
+  return refs;
+}
+
+/** The newest attempt that started (Metaflow probes attempts 0..5). */
+export function latestAttempt(taskDir: string): number | undefined {
+  for (let a = MAX_ATTEMPTS - 1; a >= 0; a--) {
+    for (const name of ['attempt.json', 'data.json', 'runtime_stdout.log', 'task_stdout.log', 'runtime']) {
+      if (fs.existsSync(path.join(taskDir, `${a}.${name}`))) return a;
+    }
+  }
+  return undefined;
+}
+
+/** The runtime and task logs of one stream of one attempt, merged by timestamp (`mflog.merge_logs`). */
+export function readTaskLog(taskDir: string, attempt: number, stream: 'stdout' | 'stderr'): MflogLine[] {
+  const contents: string[] = [];
+  for (const name of [`${attempt}.runtime_${stream}.log`, `${attempt}.task_${stream}.log`, `${attempt}.${stream}.log`]) {
+    try {
+      contents.push(fs.readFileSync(path.join(taskDir, name), 'utf8'));
+    } catch {
+      // that source was not written for this attempt
+    }
+  }
+  return mergeMflogs(contents);
+}

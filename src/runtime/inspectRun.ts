@@ -1,0 +1,115 @@
+// `dump` and `logs`: read a run's tasks from the local datastore (a spin run's from the spin datastore).
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DATASTORE_DIR, findLocalRoot, SPIN_DATASTORE_DIR } from '../config/datastoreRoot';
+import { MetaflowConfig } from '../config/metaflowConfig';
+import { resolveInterpreter } from '../config/pythonInterpreter';
+import { PYTHON_SETTING } from '../config/runtimeSettings';
+import { dumpTasks } from '../datastore/artifactDump';
+import { LocalLayout } from '../datastore/localLayout';
+import { latestAttempt, PathspecError, readTaskLog, resolveTasks, type TaskRef } from '../datastore/taskFiles';
+import { consoleTimestamp } from './consoleFormat';
+import { locateEmbeddedPython } from './embeddedPython';
+import { workerEnv } from './workers/workerPool';
+
+export interface InspectIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+function locate(io: InspectIO, pathspec: string): { layout: LocalLayout; tasks: TaskRef[]; config: MetaflowConfig } {
+  const config = MetaflowConfig.load({ env: io.env, startDir: io.cwd, homeDir: os.homedir() });
+  const sysroot = config.getString('METAFLOW_DATASTORE_SYSROOT_LOCAL');
+  const roots = [findLocalRoot(io.cwd, sysroot, DATASTORE_DIR), findLocalRoot(io.cwd, sysroot, SPIN_DATASTORE_DIR)].filter((r): r is string => !!r);
+  if (roots.length === 0) throw new PathspecError(`no ${DATASTORE_DIR} datastore found in ${io.cwd} or above (set METAFLOW_DATASTORE_SYSROOT_LOCAL to its parent directory)`);
+  let first: Error | undefined;
+  for (const root of roots) {
+    const layout = new LocalLayout(root);
+    try {
+      return { layout, tasks: resolveTasks(layout, pathspec), config };
+    } catch (err) {
+      first = first ?? (err as Error);
+    }
+  }
+  throw first!;
+}
+
+export async function dumpArtifacts(
+  options: { pathspec: string; includePrivate: boolean; maxValueSize: number; include?: string[]; json: boolean },
+  io: InspectIO,
+): Promise<number> {
+  let found;
+  try {
+    found = locate(io, options.pathspec);
+  } catch (err) {
+    io.stderr(`${(err as Error).message}\n`);
+    return 1;
+  }
+  const command = found.config.getString(PYTHON_SETTING) ?? (process.platform === 'win32' ? 'python' : 'python3');
+  const python = resolveInterpreter(command, io.env, io.cwd, process.platform).executable;
+  const pythonPath = locateEmbeddedPython();
+  const dumped = await dumpTasks(
+    python,
+    {
+      root: found.layout.root,
+      flow: found.tasks[0].flow,
+      tasks: found.tasks.map((t) => ({ path: `${t.flow}/${t.run}/${t.step}/${t.task}`, dir: t.dir })),
+      max_value_size: options.maxValueSize,
+      include: options.include,
+      private: options.includePrivate,
+    },
+    workerEnv({ python, pythonSource: PYTHON_SETTING, pythonPath, flowFile: path.join(io.cwd, 'flow.py'), env: io.env }),
+  );
+  if (options.json) {
+    io.stdout(`${JSON.stringify(dumped, null, 2)}\n`);
+    return dumped.some((t) => t.error) ? 1 : 0;
+  }
+  let failed = false;
+  for (const task of dumped) {
+    if (task.error) {
+      io.stderr(`${task.path}: ${task.error}\n`);
+      failed = true;
+      continue;
+    }
+    const lines = [`${task.path} (attempt ${task.attempt}):`];
+    if (task.artifacts.length === 0) lines.push('  (no artifacts)');
+    for (const a of task.artifacts) {
+      const head = `  ${a.name}  ${a.type}  ${a.size} bytes`;
+      lines.push(a.value !== undefined ? `${head}\n    ${a.value.replace(/\n/g, '\n    ')}` : a.error ? `${head}\n    (${a.error})` : head);
+    }
+    io.stdout(`${lines.join('\n')}\n`);
+  }
+  return failed ? 1 : 0;
+}
+
+export async function showLogs(
+  options: { pathspec: string; streams: Array<'stdout' | 'stderr'>; timestamps: boolean; attempt?: number },
+  io: InspectIO,
+): Promise<number> {
+  let found;
+  try {
+    found = locate(io, options.pathspec);
+  } catch (err) {
+    io.stderr(`${(err as Error).message}\n`);
+    return 1;
+  }
+  const many = found.tasks.length > 1;
+  for (const t of found.tasks) {
+    const attempt = options.attempt ?? latestAttempt(t.dir);
+    if (attempt === undefined) {
+      io.stderr(`${t.flow}/${t.run}/${t.step}/${t.task}: no attempt has started, so there are no logs\n`);
+      continue;
+    }
+    for (const stream of options.streams) {
+      const lines = readTaskLog(t.dir, attempt, stream);
+      if (lines.length === 0) continue;
+      const text = lines.map((l) => (options.timestamps && Number.isFinite(l.ts) ? `${consoleTimestamp(l.ts)} ${l.text}` : l.text)).join('\n');
+      const header = many ? `--- ${t.flow}/${t.run}/${t.step}/${t.task} attempt ${attempt} ${stream} ---\n` : '';
+      if (stream === 'stderr' && !many) io.stderr(`${header}${text}\n`);
+      else io.stdout(`${header}${text}\n`);
+    }
+  }
+  return 0;
+}

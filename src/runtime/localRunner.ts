@@ -1,0 +1,276 @@
+// Everything a local run needs, composed once: the flow's analysis, config, datastore root, a worker
+// pool and the scheduler. The CLI uses it now; the VS Code layer will construct the same object.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { FlowAnalyzer, FlowInfo, LintError, SyntaxProblem } from '../flow/types';
+import { analyzeFile } from '../flow/analyzeFile';
+import { MetaflowConfig } from '../config/metaflowConfig';
+import { resolveLocalRoot, SPIN_DATASTORE_DIR } from '../config/datastoreRoot';
+import { resolveInterpreter } from '../config/pythonInterpreter';
+import { resolveRuntimeSettings, type RuntimeSettings } from '../config/runtimeSettings';
+import { LocalLayout } from '../datastore/localLayout';
+import { readLatestRun } from '../datastore/localMetadata';
+import { scanRun } from '../datastore/runScan';
+import { mirrorTasks } from '../datastore/spinMirror';
+import { embeddedMetaflowVersion, locateEmbeddedPython } from './embeddedPython';
+import { buildResumeSpec, feedingSteps, planSpin, runsWithSteps, stepsBefore } from './originPlan';
+import { extractParameters } from './parameterValues';
+import type { Launch } from './graphWalk';
+import type { Clock } from './clock';
+import { type RunHandle, type RunRequest, Scheduler } from './scheduler';
+import { ForkServerPool } from './workers/forkServerPool';
+import { ProcessPerTaskPool } from './workers/processPerTaskPool';
+import { platformTreeKiller } from './workers/processTree';
+import type { WorkerLaunchOptions, WorkerPool } from './workers/workerPool';
+import { workerEnv } from './workers/workerPool';
+
+const SPIN_CANDIDATES = 5;
+
+/** Refused before anything ran: lint errors, bad parameters, bad settings. Nothing was written. */
+export class RunRefused extends Error {
+  constructor(
+    message: string,
+    readonly lintErrors: LintError[] = [],
+    readonly file?: string,
+    readonly syntaxErrors: SyntaxProblem[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export interface LocalRunnerDeps {
+  analyzer: FlowAnalyzer;
+  env: NodeJS.ProcessEnv;
+  homeDir?: string;
+  platform?: NodeJS.Platform;
+  clock?: Clock;
+  /** Editor settings as `METAFLOW_*` names (lowest precedence above defaults). */
+  settings?: Record<string, string>;
+  embeddedPythonDir?: string;
+  poolFactory?: (options: WorkerLaunchOptions, settings: RuntimeSettings) => WorkerPool;
+}
+
+export interface CommonOptions {
+  flowFile: string;
+  flowName?: string;
+  tags?: string[];
+  maxWorkers?: number;
+  maxNumSplits?: number;
+  maxLogMb?: number;
+}
+
+export interface RunOptions extends CommonOptions {
+  /** Flow parameter options (`--alpha 0.1`) as given. */
+  parameterArgs: string[];
+  /** Run only what this step needs (its ancestors), so that the step can be run next with `spin`. */
+  until?: string;
+}
+
+export interface ResumeOptions extends CommonOptions {
+  step?: string;
+  originRunId?: string;
+}
+
+export interface SpinOptions extends CommonOptions {
+  step: string;
+  originRunId?: string;
+}
+
+export interface PreparedRun {
+  handle: RunHandle;
+  flow: FlowInfo;
+  user: string;
+  datastoreRoot: string;
+  createdRoot: boolean;
+}
+
+export class NoRunReachedStepError extends RunRefused {
+  constructor(
+    readonly flowName: string,
+    readonly step: string,
+  ) {
+    super(`no run of ${flowName} has reached step '${step}' yet, so there are no inputs to run it with. Run the flow up to it first (metaflow-studio run FLOW.py --until ${step}), then run the step again.`);
+  }
+}
+
+interface Context {
+  flow: FlowInfo;
+  flowFile: string;
+  settings: RuntimeSettings;
+  root: string;
+  createdRoot: boolean;
+  launch: WorkerLaunchOptions;
+}
+
+export class LocalRunner {
+  constructor(private readonly deps: LocalRunnerDeps) {}
+
+  private context(options: CommonOptions): Context {
+    const flowFile = path.resolve(options.flowFile);
+    let analysis;
+    try {
+      analysis = analyzeFile(this.deps.analyzer, flowFile);
+    } catch (err) {
+      throw new RunRefused(`cannot read ${options.flowFile}: ${(err as Error).message}`);
+    }
+    if (analysis.flows.length === 0) {
+      const syntax = analysis.syntaxErrors[0];
+      throw new RunRefused(syntax ? `${options.flowFile}:${syntax.range.start.line + 1}: ${syntax.message}` : `${options.flowFile} defines no FlowSpec subclass`);
+    }
+    if (analysis.syntaxErrors.length > 0) {
+      throw new RunRefused(`${options.flowFile} has ${analysis.syntaxErrors.length} syntax error(s); fix them before running`, [], flowFile, analysis.syntaxErrors);
+    }
+    let flow = analysis.flows[analysis.flows.length - 1];
+    if (options.flowName) {
+      const named = analysis.flows.find((f) => f.name === options.flowName);
+      if (!named) throw new RunRefused(`${options.flowFile} has no flow named ${options.flowName}; it defines ${analysis.flows.map((f) => f.name).join(', ')}`);
+      flow = named;
+    } else if (analysis.flows.length > 1) {
+      throw new RunRefused(`${options.flowFile} defines several flows (${analysis.flows.map((f) => f.name).join(', ')}); choose one with --flow NAME`);
+    }
+    if (flow.errors.length > 0) throw new RunRefused(`the flow ${flow.name} has ${flow.errors.length} lint error(s)`, flow.errors, flowFile);
+    const flowDir = path.dirname(flowFile);
+    let config: MetaflowConfig;
+    let settings: RuntimeSettings;
+    try {
+      config = MetaflowConfig.load({ env: this.deps.env, startDir: flowDir, homeDir: this.deps.homeDir ?? os.homedir(), settings: this.deps.settings });
+      settings = resolveRuntimeSettings(config, this.deps.env, this.deps.platform);
+    } catch (err) {
+      throw new RunRefused((err as Error).message);
+    }
+    if (options.maxWorkers !== undefined) settings.maxWorkers = options.maxWorkers;
+    if (options.maxNumSplits !== undefined) settings.maxNumSplits = options.maxNumSplits;
+    if (options.maxLogMb !== undefined) settings.maxLogBytes = options.maxLogMb * 1048576;
+    if (settings.maxWorkers < 1) throw new RunRefused(`--max-workers must be at least 1 (got ${settings.maxWorkers})`);
+    if (settings.maxNumSplits < 1) throw new RunRefused(`--max-num-splits must be at least 1 (got ${settings.maxNumSplits})`);
+    const { root, created } = resolveLocalRoot(flowDir, settings.sysrootLocal);
+    const interpreter = resolveInterpreter(settings.python, this.deps.env, flowDir, this.deps.platform ?? process.platform);
+    settings.python = interpreter.executable;
+    const env: NodeJS.ProcessEnv = { ...this.deps.env, METAFLOW_USER: settings.user };
+    if (interpreter.binDir) env.PATH = `${interpreter.binDir}${path.delimiter}${env.PATH ?? ''}`;
+    const launch: WorkerLaunchOptions = {
+      python: settings.python,
+      pythonSource: settings.pythonSource,
+      pythonPath: this.deps.embeddedPythonDir ?? locateEmbeddedPython(),
+      flowFile,
+      flowName: flow.name,
+      env,
+    };
+    return { flow, flowFile, settings, root, createdRoot: created, launch };
+  }
+
+  private pool(ctx: Context): WorkerPool {
+    if (this.deps.poolFactory) return this.deps.poolFactory(ctx.launch, ctx.settings);
+    const killer = platformTreeKiller(this.deps.platform ?? process.platform);
+    return ctx.settings.workerMode === 'fork-server' ? new ForkServerPool(ctx.launch, killer) : new ProcessPerTaskPool(ctx.launch, killer);
+  }
+
+  private request(ctx: Context, options: CommonOptions, kind: RunRequest['kind'], root: string): RunRequest {
+    return {
+      kind,
+      flow: ctx.flow,
+      flowFile: ctx.flowFile,
+      datastoreRoot: root,
+      user: ctx.settings.user,
+      tags: options.tags ?? [],
+      parameters: {},
+      maxWorkers: ctx.settings.maxWorkers,
+      maxNumSplits: ctx.settings.maxNumSplits,
+      maxLogBytes: ctx.settings.maxLogBytes,
+      metaflowVersion: embeddedMetaflowVersion(ctx.launch.pythonPath),
+    };
+  }
+
+  private start(ctx: Context, request: RunRequest): PreparedRun {
+    const scheduler = new Scheduler({ pool: this.pool(ctx), clock: this.deps.clock });
+    return { handle: scheduler.start(request), flow: ctx.flow, user: ctx.settings.user, datastoreRoot: request.datastoreRoot, createdRoot: ctx.createdRoot };
+  }
+
+  run(options: RunOptions): PreparedRun {
+    const ctx = this.context(options);
+    let values: Record<string, string>;
+    try {
+      const parsed = extractParameters(ctx.flow, options.parameterArgs);
+      if (parsed.rest.length > 0) {
+        const known = ctx.flow.parameters.filter((p) => p.kind !== 'Config').map((p) => `--${p.name}`);
+        throw new Error(`unknown option ${parsed.rest[0]}; ${known.length ? `the flow's parameters are ${known.join(', ')}` : 'the flow has no parameters'}`);
+      }
+      values = parsed.values;
+    } catch (err) {
+      throw new RunRefused((err as Error).message);
+    }
+    const request = this.request(ctx, options, 'run', ctx.root);
+    request.parameters = values;
+    if (options.until) {
+      this.checkStep(ctx, options.until);
+      request.onlySteps = stepsBefore(ctx.flow, options.until);
+    }
+    return this.start(ctx, request);
+  }
+
+  private originRun(ctx: Context, layout: LocalLayout, originRunId: string | undefined): string {
+    const origin = originRunId ?? readLatestRun(layout, ctx.flow.name);
+    if (!origin) throw new RunRefused(`there is no previous run of ${ctx.flow.name} in ${ctx.root} to use (no latest_run); run the flow first, or pass --origin-run-id`);
+    return origin;
+  }
+
+  private checkStep(ctx: Context, step: string): void {
+    if (!ctx.flow.steps.some((s) => s.name === step)) {
+      throw new RunRefused(`the flow ${ctx.flow.name} has no step '${step}'; its steps are ${ctx.flow.steps.map((s) => s.name).join(', ')}`);
+    }
+  }
+
+  async resume(options: ResumeOptions): Promise<PreparedRun> {
+    const ctx = this.context(options);
+    if (options.step) this.checkStep(ctx, options.step);
+    const layout = new LocalLayout(ctx.root);
+    const origin = this.originRun(ctx, layout, options.originRunId);
+    const scanned = await scanRun(ctx.settings.python, ctx.root, ctx.flow.name, origin, workerEnv(ctx.launch)).catch((err: Error) => {
+      throw new RunRefused(err.message);
+    });
+    let resume;
+    try {
+      resume = buildResumeSpec(ctx.flow, origin, scanned, options.step);
+    } catch (err) {
+      throw new RunRefused((err as Error).message);
+    }
+    const request = this.request(ctx, options, 'resume', ctx.root);
+    request.resume = resume;
+    return this.start(ctx, request);
+  }
+
+  async spin(options: SpinOptions): Promise<PreparedRun> {
+    const ctx = this.context(options);
+    this.checkStep(ctx, options.step);
+    const layout = new LocalLayout(ctx.root);
+    const env = workerEnv(ctx.launch);
+    const plan = async (run: string) => {
+      const scanned = await scanRun(ctx.settings.python, ctx.root, ctx.flow.name, run, env).catch((err: Error) => {
+        throw new RunRefused(err.message);
+      });
+      return planSpin(ctx.flow, run, scanned, options.step);
+    };
+    let origin = options.originRunId;
+    let launches: Launch[] = [];
+    if (origin) {
+      launches = await plan(origin);
+      if (launches.length === 0) throw new RunRefused(`run ${ctx.flow.name}/${origin} did not reach step '${options.step}' (its inputs never finished), so there are no inputs to run it with`);
+    } else {
+      // "Reached" means the step's inputs finished there; a few newest candidates are enough to look at.
+      for (const run of runsWithSteps(layout, ctx.flow.name, feedingSteps(ctx.flow, options.step)).slice(0, SPIN_CANDIDATES)) {
+        launches = await plan(run);
+        if (launches.length > 0) {
+          origin = run;
+          break;
+        }
+      }
+      if (!origin) throw new NoRunReachedStepError(ctx.flow.name, options.step);
+    }
+    const spinRoot = resolveLocalRoot(path.dirname(ctx.root), undefined, SPIN_DATASTORE_DIR).root;
+    const inputs = new Set<string>(launches.flatMap((l) => l.inputPaths));
+    await mirrorTasks(layout, new LocalLayout(spinRoot), ctx.flow.name, [...inputs]);
+    const request = this.request(ctx, options, 'spin', spinRoot);
+    request.spin = { originRunId: origin, launches };
+    return this.start(ctx, request);
+  }
+}

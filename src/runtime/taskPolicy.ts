@@ -1,0 +1,51 @@
+// What a step's decorators ask of the scheduler: retries (@retry, @catch), the retry delay and @timeout.
+import type { DecoratorInfo, LiteralValue, StepInfo } from '../flow/types';
+import { MAX_ATTEMPTS } from '../datastore/localLayout';
+
+export interface TaskPolicy {
+  /** `@retry(times=)`: attempts of user code beyond the first. */
+  userCodeRetries: number;
+  /** `@catch` adds fallback attempts for tasks that die without an exception (killed, timed out). */
+  errorRetries: number;
+  retryDelayMs: number;
+  /** 0 when there is no `@timeout`. */
+  timeoutMs: number;
+}
+
+const CATCH_FALLBACK_RETRIES = 3;
+
+function numberAttr(step: string, deco: DecoratorInfo, name: string, fallback: number): number {
+  const raw: LiteralValue | undefined = deco.attributes[name];
+  if (raw === undefined || raw === null) return fallback;
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : Number.NaN;
+  if (!Number.isFinite(n) || n < 0) {
+    const shown = typeof raw === 'object' && raw !== null && '$expr' in raw ? raw.$expr : JSON.stringify(raw);
+    throw new Error(`@${deco.name}(${name}=${shown}) on step *${step}*: ${name} must be a non-negative number written as a literal`);
+  }
+  return n;
+}
+
+export function taskPolicy(step: StepInfo): TaskPolicy {
+  let userCodeRetries = 0;
+  let errorRetries = 0;
+  let retryDelayMs = 0;
+  let timeoutMs = 0;
+  for (const deco of step.decorators) {
+    if (deco.name === 'retry') {
+      const times = Math.floor(numberAttr(step.name, deco, 'times', 3));
+      if (times + 2 > MAX_ATTEMPTS) {
+        throw new Error(`@retry(times=${times}) on step *${step.name}*: the most retries allowed is @retry(times=${MAX_ATTEMPTS - 2})`);
+      }
+      userCodeRetries = Math.max(userCodeRetries, times);
+      retryDelayMs = numberAttr(step.name, deco, 'minutes_between_retries', 2) * 60_000;
+    } else if (deco.name === 'catch') {
+      errorRetries = Math.max(errorRetries, CATCH_FALLBACK_RETRIES);
+    } else if (deco.name === 'timeout') {
+      const seconds = numberAttr(step.name, deco, 'seconds', 0) + numberAttr(step.name, deco, 'minutes', 0) * 60 + numberAttr(step.name, deco, 'hours', 0) * 3600;
+      timeoutMs = seconds * 1000;
+    }
+  }
+  // Metaflow caps the total number of attempts at MAX_ATTEMPTS.
+  errorRetries = Math.min(errorRetries, MAX_ATTEMPTS - 1 - userCodeRetries);
+  return { userCodeRetries, errorRetries, retryDelayMs, timeoutMs };
+}

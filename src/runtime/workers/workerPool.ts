@@ -1,0 +1,58 @@
+// How the scheduler talks to Python: a pool that runs TaskSpecs and reports the worker's messages.
+import type { TaskResult, TaskSpec } from '../workerProtocol';
+
+export interface WorkerPoolListener {
+  started(key: string, pid: number): void;
+  log(key: string, stream: 'stdout' | 'stderr', line: string, ts: number): void;
+  finished(key: string, exitCode: number | null, signal: string | null, result: TaskResult | null): void;
+}
+
+export interface WorkerReady {
+  pythonVersion: string;
+}
+
+export interface WorkerPool {
+  /** Starts the interpreter and imports the flow; rejects with FlowImportError or PythonNotFoundError. */
+  start(listener: WorkerPoolListener): Promise<WorkerReady>;
+  submit(key: string, task: TaskSpec): void;
+  /** Kills the task's whole process tree; its `finished` still arrives. */
+  kill(key: string): void;
+  /** Ends every task process and the pool's own processes. */
+  shutdown(): Promise<void>;
+}
+
+export interface WorkerLaunchOptions {
+  python: string;
+  /** Names where `python` came from, for the not-found message. */
+  pythonSource: string;
+  /** The embedded package's directory, put first on PYTHONPATH. */
+  pythonPath: string;
+  flowFile: string;
+  /** The FlowSpec class to load when the file holds several. */
+  flowName?: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export type WorkerPoolFactory = (options: WorkerLaunchOptions) => WorkerPool;
+
+export class PythonNotFoundError extends Error {}
+
+/** The flow module failed to import: carries the Python traceback. */
+export class FlowImportError extends Error {}
+
+export function pythonNotFound(options: WorkerLaunchOptions, detail: string): PythonNotFoundError {
+  return new PythonNotFoundError(
+    `cannot start Python '${options.python}' (${detail}). Install Python 3.8 or newer, or point the setting ` +
+      `METAFLOW_STUDIO_PYTHON (environment variable, or "metaflow.pythonPath" in VS Code) at an interpreter; now from: ${options.pythonSource}.`,
+  );
+}
+
+export function workerEnv(options: WorkerLaunchOptions): NodeJS.ProcessEnv {
+  const sep = process.platform === 'win32' ? ';' : ':';
+  const userPath = options.env.PYTHONPATH;
+  return {
+    ...options.env,
+    PYTHONPATH: userPath ? `${options.pythonPath}${sep}${userPath}` : options.pythonPath,
+    PYTHONUNBUFFERED: '1',
+  };
+}
