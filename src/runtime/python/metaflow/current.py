@@ -58,6 +58,12 @@ class Current(object):
         extra = self.__dict__.get("_extra", {})
         if name in extra:
             return extra[name]
+        if name == "card" and self.__dict__.get("_is_running"):
+            # Metaflow fails such a step too (so a flow that runs here also runs there); say how to fix it.
+            raise AttributeError(
+                "current.card is used in step '%s', which has no @card decorator: add @card above @step "
+                "to produce a card there" % self.__dict__.get("_step_name")
+            )
         raise AttributeError("current has no attribute '%s' (it is set only while a task runs)" % name)
 
     @property

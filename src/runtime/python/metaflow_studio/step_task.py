@@ -321,6 +321,12 @@ def run_step(ctx):
     )
     resolve_decorators(ctx, configs_from(ctx, inputs[0]))
     decorators = step_decorators(ctx)
+    cards = None
+    card_decorators = [d for d in decorators if d.name == "card"]
+    if card_decorators:
+        from .cards_task import start_cards
+
+        cards = start_cards(ctx, card_decorators, param_names)
     max_retries = int(spec.get("max_user_code_retries", 0))
     catch = next((d for d in decorators if d.name == "catch"), None)
     step_func = getattr(flow, ctx.step)
@@ -389,6 +395,8 @@ def run_step(ctx):
         ctx.meta.register_metadata([("attempt_ok", str(bool(flow._task_ok)), "internal_attempt_status", ctx.attempt_tags)])
         writer.save_metadata("task_end", {})
         writer.done()
+    if cards is not None:
+        cards.finish(persist_error is None and outcome is None and bool(flow._task_ok))
     if persist_error is not None:
         sys.stderr.write(persist_error + "\n")
         return result(False, exception=exception_info("UnpicklableArtifactException", persist_error), retry_allowed=False)
