@@ -150,6 +150,8 @@ export interface FileAnalysis {
   isFlowFile: boolean;
   flows: FlowInfo[];
   syntaxErrors: SyntaxProblem[];
+  /** The flow class called under `if __name__ == "__main__":`, i.e. the one `python FILE.py` runs. */
+  mainFlow?: string;
 }
 
 /** A text edit in the shape tree-sitter needs for incremental re-parsing (offsets in UTF-16 code units, as VS Code gives them). */
@@ -192,4 +194,6 @@ export interface GraphJson {
     graph_structure: GraphStructure;
     errors: Array<{ check: string; message: string; line: number }>;
   }>;
+  /** Present when the file has syntax errors (1-based lines). */
+  syntax_errors?: Array<{ message: string; line: number; column: number }>;
 }
