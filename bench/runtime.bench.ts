@@ -3,12 +3,14 @@
 // Prints JSON lines: wall time, per-task overhead, the scheduler's peak RSS, files written per task.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
 const REPO = path.resolve(__dirname, '..');
 const CLI = path.join(REPO, 'dist', 'cli.js');
 const RUNS = 3;
+// The datastore lives beside the repo (git-ignored): file creation there is what a user's project disk
+// costs, while a shared temp dir can be several times slower per file and would dominate the figures.
+const RESULTS = path.join(REPO, 'bench', 'results');
 
 const FLOWS: Record<string, string> = {
   'linear.py': `from metaflow import FlowSpec, step
@@ -156,41 +158,46 @@ function latestRunDir(root: string, flow: string): string {
 }
 
 /** `anchorMs`: Metaflow 2.19 on this machine (reference §9); null where no such case was measured. */
-async function bench(name: string, flow: string, file: string, args: string[], tasks: number, anchorMs: number | null, targetMs: number): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mfs-bench-'));
+async function bench(name: string, flow: string, file: string, args: string[], tasks: number, anchorMs: number | null, targetMs: number, dirs: string[]): Promise<void> {
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(RESULTS, 'runtime-'));
+  dirs.push(dir);
   const root = path.join(dir, '.metaflow');
   fs.mkdirSync(root);
   fs.writeFileSync(path.join(dir, file), FLOWS[file]);
-  try {
-    const runs: Measured[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const m = await runCli(dir, [file, ...args]);
-      if (m.code !== 0) throw new Error(`${name}: run ${i + 1} exited with ${m.code}`);
-      runs.push(m);
-    }
-    const ms = median(runs.map((r) => r.ms));
-    const runFiles = countFiles(latestRunDir(root, flow));
-    const blobFiles = countFiles(path.join(root, flow, 'data'));
-    const line = (bench: string, value: number, unit: string, extra: Record<string, unknown> = {}) =>
-      console.log(JSON.stringify({ bench, value: Math.round(value * 100) / 100, unit, ...extra }));
-    line(`runtime.${name}.wall`, ms, 'ms', { runs: runs.map((r) => Math.round(r.ms)), tasks, metaflow_2_19_ms: anchorMs, target_ms: targetMs });
-    line(`runtime.${name}.per_task`, ms / tasks, 'ms', { tasks });
-    line(`runtime.${name}.scheduler_cpu_per_task`, median(runs.map((r) => r.cpuMs)) / tasks, 'ms', { note: 'CPU of the node process itself, Python excluded' });
-    line(`runtime.${name}.scheduler_peak_rss`, Math.max(...runs.map((r) => r.peakRssKb)) / 1024, 'MB');
-    line(`runtime.${name}.files_per_task`, runFiles / tasks, 'files', { run_files: runFiles, blob_files_all_runs: blobFiles });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+  const runs: Measured[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const m = await runCli(dir, [file, ...args]);
+    if (m.code !== 0) throw new Error(`${name}: run ${i + 1} exited with ${m.code}`);
+    runs.push(m);
   }
+  const ms = median(runs.map((r) => r.ms));
+  const runFiles = countFiles(latestRunDir(root, flow));
+  const blobFiles = countFiles(path.join(root, flow, 'data'));
+  const line = (bench: string, value: number, unit: string, extra: Record<string, unknown> = {}) =>
+    console.log(JSON.stringify({ bench, value: Math.round(value * 100) / 100, unit, ...extra }));
+  line(`runtime.${name}.wall`, ms, 'ms', { runs: runs.map((r) => Math.round(r.ms)), tasks, metaflow_2_19_ms: anchorMs, target_ms: targetMs, datastore: path.relative(REPO, root), note: 'datastore on the repo disk (git-ignored bench/results), not the temp dir' });
+  line(`runtime.${name}.per_task`, ms / tasks, 'ms', { tasks });
+  line(`runtime.${name}.scheduler_cpu_per_task`, median(runs.map((r) => r.cpuMs)) / tasks, 'ms', { note: 'CPU of the node process itself, Python excluded' });
+  line(`runtime.${name}.scheduler_peak_rss`, Math.max(...runs.map((r) => r.peakRssKb)) / 1024, 'MB');
+  line(`runtime.${name}.files_per_task`, runFiles / tasks, 'files', { run_files: runFiles, blob_files_all_runs: blobFiles });
 }
 
 async function main(): Promise<void> {
   const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
   if (build.status !== 0) throw new Error('build failed; the bench runs dist/cli.js');
   // Tasks include `_parameters`, as Metaflow counts them.
-  await bench('linear_3_steps', 'LinearBenchFlow', 'linear.py', [], 4, 1870, 400);
-  await bench('foreach_100', 'ForeachBenchFlow', 'foreach.py', ['--n', '100'], 104, 41_400, 2000);
-  await bench('foreach_1000', 'ForeachBenchFlow', 'foreach.py', ['--n', '1000', '--max-num-splits', '1000'], 1004, null, 10_000);
-  await bench('artifact_100mb', 'BigArtifactBenchFlow', 'bigartifact.py', [], 4, 6830, 1500);
+  // Datastores are removed only after the last case: ext4 may pass over recently freed inodes one by one
+  // when it allocates new ones, so creating files soon after deleting tens of thousands costs ~1 ms each.
+  const dirs: string[] = [];
+  try {
+    await bench('linear_3_steps', 'LinearBenchFlow', 'linear.py', [], 4, 1870, 400, dirs);
+    await bench('foreach_100', 'ForeachBenchFlow', 'foreach.py', ['--n', '100'], 104, 41_400, 2000, dirs);
+    await bench('foreach_1000', 'ForeachBenchFlow', 'foreach.py', ['--n', '1000', '--max-num-splits', '1000'], 1004, null, 10_000, dirs);
+    await bench('artifact_100mb', 'BigArtifactBenchFlow', 'bigartifact.py', [], 4, 6830, 1500, dirs);
+  } finally {
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 main().catch((err) => {

@@ -7,6 +7,7 @@ import { ConsoleFormatter } from '../runtime/consoleFormat';
 import type { RunEvent } from '../runtime/events';
 import { type CommonOptions, LocalRunner, type PreparedRun, RunRefused } from '../runtime/localRunner';
 import { dumpArtifacts, showLogs } from '../runtime/inspectRun';
+import { PoolWarmer } from '../runtime/poolWarmer';
 import { type CliCommand, type CliIO, UsageError } from './command';
 
 interface ParsedArgs {
@@ -136,9 +137,9 @@ async function drive(prepare: () => Promise<PreparedRun>, io: CliIO, json: boole
   return result.status === 'cancelled' ? 130 : 1;
 }
 
-async function runner(io: CliIO): Promise<LocalRunner> {
+async function runner(io: CliIO, warmPools?: PoolWarmer): Promise<LocalRunner> {
   const analyzer = await createFlowAnalyzer();
-  return new LocalRunner({ analyzer, env: io.env, homeDir: os.homedir() });
+  return new LocalRunner({ analyzer, env: io.env, homeDir: os.homedir(), warmPools });
 }
 
 function flowFileArg(p: ParsedArgs, io: CliIO, verb: string): string {
@@ -156,8 +157,15 @@ const runCommand: CliCommand = {
     const file = flowFileArg(p, io, 'run');
     if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
     const common = commonOptions(p, file);
-    const r = await runner(io);
-    return drive(async () => r.run({ ...common, parameterArgs: p.unknown, until: lastOption(p, 'until') }), io, p.flags.has('json'));
+    // Python's start and the flow import overlap the grammar load and the analysis.
+    const warmPools = new PoolWarmer({ env: io.env, homeDir: os.homedir() });
+    warmPools.warm(file, common.flowName);
+    try {
+      const r = await runner(io, warmPools);
+      return await drive(async () => r.run({ ...common, parameterArgs: p.unknown, until: lastOption(p, 'until') }), io, p.flags.has('json'));
+    } finally {
+      await warmPools.dispose();
+    }
   },
 };
 

@@ -30,11 +30,20 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
   return true;
 }
 
+/**
+ * The same, synchronously: for the runtime's small per-attempt files a blocking write costs a fraction of
+ * the CPU of the promise-based one (no FileHandle, no thread-pool round trips) and adds no latency.
+ */
 export function writeFileAtomicSync(target: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = tempName(target);
   try {
-    fs.writeFileSync(tmp, data, { mode: 0o644 });
+    try {
+      fs.writeFileSync(tmp, data, { mode: 0o644 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(tmp, data, { mode: 0o644 });
+    }
     fs.renameSync(tmp, target);
   } catch (err) {
     fs.rmSync(tmp, { force: true });

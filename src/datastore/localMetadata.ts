@@ -2,7 +2,7 @@
 // `latest_run`, written the way Metaflow's runtime registers them: once, atomically, never overwritten.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from './atomicWrite';
+import { writeFileAtomic, writeFileAtomicSync } from './atomicWrite';
 import { LocalLayout } from './localLayout';
 
 export interface RunIdentity {
@@ -42,12 +42,22 @@ export class LocalMetadataWriter {
     await this.writeSelf(this.layout.runDir(flow, run), { run_number: run, ...this.common() });
   }
 
-  /** Once per step; every task of the step waits for the same write. */
+  /**
+   * Once per step; every task of the step waits for the same write. Written synchronously: the step's
+   * first task cannot start before it, and a turn through the thread pool behind the previous task's
+   * log writes would add that latency to every step of a linear flow.
+   */
   registerStep(step: string): Promise<void> {
     let written = this.steps.get(step);
     if (!written) {
       const { flow, run } = this.identity;
-      written = this.writeSelf(this.layout.stepDir(flow, run, step), { run_number: run, step_name: step, ...this.common() });
+      try {
+        const target = path.join(this.layout.stepDir(flow, run, step), '_meta', '_self.json');
+        if (!fs.existsSync(target)) writeFileAtomicSync(target, JSON.stringify({ run_number: run, step_name: step, ...this.common() }));
+        written = Promise.resolve();
+      } catch (err) {
+        written = Promise.reject(err as Error);
+      }
       this.steps.set(step, written);
     }
     return written;

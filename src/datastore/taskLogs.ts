@@ -1,6 +1,6 @@
 // Per-attempt log capture in mflog form, persisted as `<attempt>.runtime_stdout.log` /
 // `<attempt>.runtime_stderr.log` when the attempt ends (as Metaflow's local runtime does).
-import { writeFileAtomic } from './atomicWrite';
+import { writeFileAtomicSync } from './atomicWrite';
 import { formatMflogLine, type LogSource } from './mflog';
 
 export class AttemptLog {
@@ -36,15 +36,13 @@ export class AttemptLog {
   }
 
   /** `pathFor('runtime_stdout.log')` gives the attempt file's absolute path. */
-  async persist(pathFor: (name: string) => string, now: number): Promise<void> {
+  persist(pathFor: (name: string) => string, now: number): void {
     const note = (stream: 'stdout' | 'stderr') =>
       formatMflogLine('runtime', `[log truncated: the ${stream} of this attempt exceeded ${Math.round(this.maxBytes / 1048576)} MB]`, now, `${this.idPrefix}t`);
     const out = this.truncated.stdout ? [...this.out, note('stdout')] : this.out;
     const err = this.truncated.stderr ? [...this.err, note('stderr')] : this.err;
     // An empty stream is not written: readers treat a missing log as empty, and it saves two files per task.
-    await Promise.all([
-      out.length ? writeFileAtomic(pathFor('runtime_stdout.log'), `${out.join('\n')}\n`) : undefined,
-      err.length ? writeFileAtomic(pathFor('runtime_stderr.log'), `${err.join('\n')}\n`) : undefined,
-    ]);
+    if (out.length) writeFileAtomicSync(pathFor('runtime_stdout.log'), `${out.join('\n')}\n`);
+    if (err.length) writeFileAtomicSync(pathFor('runtime_stderr.log'), `${err.join('\n')}\n`);
   }
 }

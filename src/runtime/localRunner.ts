@@ -1,18 +1,17 @@
 // Everything a local run needs, composed once: the flow's analysis, config, datastore root, a worker
 // pool and the scheduler. The CLI uses it now; the VS Code layer will construct the same object.
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FlowAnalyzer, FlowInfo, LintError, SyntaxProblem } from '../flow/types';
 import { analyzeFile } from '../flow/analyzeFile';
-import { MetaflowConfig } from '../config/metaflowConfig';
 import { resolveLocalRoot, SPIN_DATASTORE_DIR } from '../config/datastoreRoot';
-import { resolveInterpreter } from '../config/pythonInterpreter';
-import { resolveRuntimeSettings, type RuntimeSettings } from '../config/runtimeSettings';
+import type { RuntimeSettings } from '../config/runtimeSettings';
 import { LocalLayout } from '../datastore/localLayout';
 import { readLatestRun } from '../datastore/localMetadata';
 import { scanRun } from '../datastore/runScan';
 import { mirrorTasks } from '../datastore/spinMirror';
-import { embeddedMetaflowVersion, locateEmbeddedPython } from './embeddedPython';
+import { embeddedMetaflowVersion } from './embeddedPython';
+import { launchOptionsFor, runtimeSettingsFor } from './launchSettings';
+import type { PoolWarmer } from './poolWarmer';
 import { buildResumeSpec, feedingSteps, planSpin, runsWithSteps, stepsBefore } from './originPlan';
 import { extractParameters } from './parameterValues';
 import type { Launch } from './graphWalk';
@@ -48,6 +47,8 @@ export interface LocalRunnerDeps {
   settings?: Record<string, string>;
   embeddedPythonDir?: string;
   poolFactory?: (options: WorkerLaunchOptions, settings: RuntimeSettings) => WorkerPool;
+  /** A fork-server started while the flow was analysed; used when it launched the same worker. */
+  warmPools?: PoolWarmer;
 }
 
 export interface CommonOptions {
@@ -130,11 +131,9 @@ export class LocalRunner {
     }
     if (flow.errors.length > 0) throw new RunRefused(`the flow ${flow.name} has ${flow.errors.length} lint error(s)`, flow.errors, flowFile);
     const flowDir = path.dirname(flowFile);
-    let config: MetaflowConfig;
     let settings: RuntimeSettings;
     try {
-      config = MetaflowConfig.load({ env: this.deps.env, startDir: flowDir, homeDir: this.deps.homeDir ?? os.homedir(), settings: this.deps.settings });
-      settings = resolveRuntimeSettings(config, this.deps.env, this.deps.platform);
+      settings = runtimeSettingsFor(this.deps, flowDir);
     } catch (err) {
       throw new RunRefused((err as Error).message);
     }
@@ -144,23 +143,14 @@ export class LocalRunner {
     if (settings.maxWorkers < 1) throw new RunRefused(`--max-workers must be at least 1 (got ${settings.maxWorkers})`);
     if (settings.maxNumSplits < 1) throw new RunRefused(`--max-num-splits must be at least 1 (got ${settings.maxNumSplits})`);
     const { root, created } = resolveLocalRoot(flowDir, settings.sysrootLocal);
-    const interpreter = resolveInterpreter(settings.python, this.deps.env, flowDir, this.deps.platform ?? process.platform);
-    settings.python = interpreter.executable;
-    const env: NodeJS.ProcessEnv = { ...this.deps.env, METAFLOW_USER: settings.user };
-    if (interpreter.binDir) env.PATH = `${interpreter.binDir}${path.delimiter}${env.PATH ?? ''}`;
-    const launch: WorkerLaunchOptions = {
-      python: settings.python,
-      pythonSource: settings.pythonSource,
-      pythonPath: this.deps.embeddedPythonDir ?? locateEmbeddedPython(),
-      flowFile,
-      flowName: flow.name,
-      env,
-    };
+    const launch = launchOptionsFor(this.deps, settings, flowFile, flow.name);
     return { flow, flowFile, settings, root, createdRoot: created, launch };
   }
 
   private pool(ctx: Context): WorkerPool {
     if (this.deps.poolFactory) return this.deps.poolFactory(ctx.launch, ctx.settings);
+    const warm = this.deps.warmPools?.take(ctx.launch, ctx.settings.workerMode);
+    if (warm) return warm;
     const killer = platformTreeKiller(this.deps.platform ?? process.platform);
     return ctx.settings.workerMode === 'fork-server' ? new ForkServerPool(ctx.launch, killer) : new ProcessPerTaskPool(ctx.launch, killer);
   }

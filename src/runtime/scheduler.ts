@@ -5,7 +5,7 @@ import type { FlowInfo } from '../flow/types';
 import { LocalLayout } from '../datastore/localLayout';
 import { LocalMetadataWriter } from '../datastore/localMetadata';
 import { AttemptLog } from '../datastore/taskLogs';
-import { writeFileAtomic } from '../datastore/atomicWrite';
+import { writeFileAtomicSync } from '../datastore/atomicWrite';
 import type { RunEvent, RunKind, RunOutcome, TaskOutcome } from './events';
 import { EventStream } from './eventStream';
 import { GraphWalker, type Launch, type TransitionResult, type WalkTask } from './graphWalk';
@@ -460,8 +460,7 @@ class RunExecution implements WorkerPoolListener {
 
     const status: TaskOutcome = ok ? (state.kind === 'clone' ? 'cloned' : 'succeeded') : 'failed';
     this.running.delete(key);
-    const persist = this.persistAttempt(state, exitCode, ok);
-    this.track(persist);
+    this.persistAttempt(state, exitCode, ok);
     this.emit({
       ...this.base(),
       event: 'task_finished',
@@ -497,12 +496,12 @@ class RunExecution implements WorkerPoolListener {
     return 'the task process ended without reporting a result';
   }
 
-  private async persistAttempt(state: TaskState, exitCode: number | null, ok: boolean): Promise<void> {
+  private persistAttempt(state: TaskState, exitCode: number | null, ok: boolean): void {
     const pathFor = (name: string) => this.layout.attemptFile(this.flowName, this.runId, state.step, state.taskId, state.attempt, name);
     try {
       if (state.kind === 'clone') return;
-      await state.log.persist(pathFor, this.clock.now());
-      await writeFileAtomic(pathFor('runtime'), JSON.stringify({ return_code: exitCode, killed: state.killedByRuntime || state.timedOut, success: ok }));
+      state.log.persist(pathFor, this.clock.now());
+      writeFileAtomicSync(pathFor('runtime'), JSON.stringify({ return_code: exitCode, killed: state.killedByRuntime || state.timedOut, success: ok }));
     } catch (err) {
       this.failure = this.failure ?? `cannot write the logs of ${this.pathspec(state)}: ${(err as Error).message}`;
     }

@@ -21,6 +21,7 @@ export class ForkServerPool implements WorkerPool {
   private readonly killRequested = new Set<string>();
   private readonly stderrTail: string[] = [];
   private exitPromise?: Promise<void>;
+  private ready?: Promise<WorkerReady>;
   /** Set when the server died under a run: later tasks fail at once instead of waiting forever. */
   private deadReason?: string;
 
@@ -29,18 +30,28 @@ export class ForkServerPool implements WorkerPool {
     private readonly killer: ProcessTreeKiller,
   ) {}
 
+  /** Starts the interpreter and the flow import now, before a listener exists (e.g. while the flow is analysed). */
+  warm(): void {
+    void this.boot();
+  }
+
   start(listener: WorkerPoolListener): Promise<WorkerReady> {
     this.listener = listener;
-    return new Promise<WorkerReady>((resolve, reject) => {
-      let ready = false;
-      let exitResolve: () => void = () => undefined;
-      this.exitPromise = new Promise<void>((r) => (exitResolve = r));
+    return this.boot();
+  }
+
+  private boot(): Promise<WorkerReady> {
+    if (this.ready) return this.ready;
+    let isReady = false;
+    let exitResolve: () => void = () => undefined;
+    this.exitPromise = new Promise<void>((r) => (exitResolve = r));
+    this.ready = new Promise<WorkerReady>((resolve, reject) => {
       this.channel = new WorkerChannel(this.options, 'fork-server', {
         messages: (messages) => {
           for (const m of messages) {
             switch (m.op) {
               case 'ready':
-                ready = true;
+                isReady = true;
                 resolve({ pythonVersion: m.python_version });
                 break;
               case 'init_error':
@@ -49,16 +60,16 @@ export class ForkServerPool implements WorkerPool {
               case 'started':
                 this.pids.set(m.key, m.pid);
                 if (this.killRequested.has(m.key)) this.killer.killTree(m.pid);
-                listener.started(m.key, m.pid);
+                this.listener?.started(m.key, m.pid);
                 break;
               case 'log':
-                listener.log(m.key, m.stream, m.line, m.ts);
+                this.listener?.log(m.key, m.stream, m.line, m.ts);
                 break;
               case 'finished':
                 this.inflight.delete(m.key);
                 this.pids.delete(m.key);
                 this.killRequested.delete(m.key);
-                listener.finished(m.key, m.exit_code, m.signal, m.result);
+                this.listener?.finished(m.key, m.exit_code, m.signal, m.result);
                 break;
             }
           }
@@ -73,7 +84,7 @@ export class ForkServerPool implements WorkerPool {
         },
         exit: (code, signal) => {
           exitResolve();
-          if (!ready) {
+          if (!isReady) {
             const tail = this.stderrTail.join('\n').trim();
             reject(new FlowImportError(tail || `the Python worker exited (${signal ?? `code ${code}`}) before it was ready`));
             return;
@@ -86,6 +97,9 @@ export class ForkServerPool implements WorkerPool {
         },
       });
     });
+    // A warmed pool may be dropped unused (the run was refused): its failure is reported by start() or not at all.
+    this.ready.catch(() => undefined);
+    return this.ready;
   }
 
   private failLost(key: string): void {

@@ -14,6 +14,8 @@ export interface WorkerReady {
 export interface WorkerPool {
   /** Starts the interpreter and imports the flow; rejects with FlowImportError or PythonNotFoundError. */
   start(listener: WorkerPoolListener): Promise<WorkerReady>;
+  /** Optional: begin the slow part of start() early (interpreter start, flow import); start() then only waits for it. */
+  warm?(): void;
   submit(key: string, task: TaskSpec): void;
   /** Kills the task's whole process tree; its `finished` still arrives. */
   kill(key: string): void;

@@ -41,7 +41,11 @@ def main(argv=None):
     if mode == "single":
         return run_single(channel, flows)
     ForkServer(channel, flows).serve()
-    return 0
+    # Every child has been reaped and reported; tearing down the imported modules one by one would
+    # only make the scheduler wait for this process's exit.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
