@@ -45,7 +45,7 @@ export class FlowImportError extends Error {}
 export function pythonNotFound(options: WorkerLaunchOptions, detail: string): PythonNotFoundError {
   return new PythonNotFoundError(
     `cannot start Python '${options.python}' (${detail}). Install Python 3.8 or newer, or point the setting ` +
-      `METAFLOW_STUDIO_PYTHON (environment variable, or "metaflow.pythonPath" in VS Code) at an interpreter; now from: ${options.pythonSource}.`,
+      `METAFLOW_STUDIO_PYTHON (environment variable or .metaflow config) at an interpreter; now from: ${options.pythonSource}.`,
   );
 }
 

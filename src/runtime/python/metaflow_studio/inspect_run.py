@@ -1,0 +1,168 @@
+"""What the scheduler and the `dump` command read from a run, without importing user code.
+
+Resume and spin need each task's attempt, success, foreach/loop position and transition, and `dump`
+needs artifact values: all of them live in pickled artifacts, so they are read here, in Python, and
+handed back as JSON on stdout. Classes a run pickled that cannot be imported here (a user's own
+classes) load as placeholders instead of failing the whole read.
+
+    python3 -m metaflow_studio.inspect_run scan ROOT FLOW RUN_ID
+    python3 -m metaflow_studio.inspect_run dump REQUEST_JSON
+"""
+
+import collections
+import io
+import json
+import os
+import pickle
+import sys
+
+from .datastore import MAX_ATTEMPTS, latest_done_attempt
+from .storage import ContentStore
+
+ForeachFrame = collections.namedtuple("ForeachFrame", ["step", "var", "num_splits", "index", "value"])
+
+
+def _placeholder(module, name):
+    class Unavailable(object):
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __setstate__(self, state):
+            pass
+
+        def __repr__(self):
+            return "<%s.%s object: its class cannot be imported here>" % (module, name)
+
+    return Unavailable
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if name == "ForeachFrame":
+            return ForeachFrame
+        try:
+            return pickle.Unpickler.find_class(self, module, name)
+        except Exception:
+            return _placeholder(module, name)
+
+
+class _Artifacts(object):
+    """Artifacts of one flow's content store, each unpickled at most once."""
+
+    def __init__(self, root, flow):
+        self._store = ContentStore(root, flow)
+        self._values = {}
+
+    def load(self, sha):
+        if sha not in self._values:
+            self._values[sha] = _Unpickler(io.BytesIO(self._store.load_blob(sha))).load()
+        return self._values[sha]
+
+
+def _read_objects(task_dir, attempt):
+    with open(os.path.join(task_dir, "%d.data.json" % attempt)) as f:
+        data = json.load(f)
+    return data.get("objects", {}), data.get("info", {})
+
+
+def _newest_started_attempt(task_dir):
+    for attempt in range(MAX_ATTEMPTS - 1, -1, -1):
+        if os.path.exists(os.path.join(task_dir, "%d.attempt.json" % attempt)):
+            return attempt
+    return None
+
+
+def _scan_task(artifacts, step, task_id, task_dir):
+    attempt = _newest_started_attempt(task_dir)
+    if attempt is None:
+        return None
+    record = {"step": step, "task_id": task_id, "attempt": attempt, "done": False, "ok": False, "foreach": [],
+              "iteration": [], "next": [], "foreach_var": None, "num_splits": None}
+    if latest_done_attempt(task_dir) != attempt:
+        return record
+    record["done"] = True
+    try:
+        objects, _ = _read_objects(task_dir, attempt)
+
+        def get(name, default=None):
+            sha = objects.get(name)
+            return artifacts.load(sha) if sha else default
+
+        record["ok"] = bool(get("_task_ok", False))
+        record["foreach"] = [getattr(frame, "index", None) for frame in (get("_foreach_stack", []) or [])]
+        record["iteration"] = [int(i) for i in (get("_iteration_stack", []) or [])]
+        transition = get("_transition")
+        if transition:
+            record["next"] = list(transition[0] or [])
+            record["foreach_var"] = transition[1] if len(transition) > 1 else None
+        if record["foreach_var"]:
+            splits = get("_foreach_num_splits")
+            record["num_splits"] = int(splits) if splits is not None else None
+    except Exception as error:
+        record["ok"] = False
+        record["error"] = "%s: %s" % (type(error).__name__, error)
+    return record
+
+
+def scan(root, flow, run_id):
+    """Every task of a run that started, finished or not, in step and task-id order."""
+    artifacts = _Artifacts(root, flow)
+    run_dir = os.path.join(root, flow, run_id)
+    out = []
+    for step in sorted(os.listdir(run_dir)):
+        step_dir = os.path.join(run_dir, step)
+        if step == "_meta" or not os.path.isdir(step_dir):
+            continue
+        for task_id in sorted(os.listdir(step_dir)):
+            task_dir = os.path.join(step_dir, task_id)
+            if task_id != "_meta" and os.path.isdir(task_dir):
+                record = _scan_task(artifacts, step, task_id, task_dir)
+                if record is not None:
+                    out.append(record)
+    return out
+
+
+def dump(request):
+    """Artifact names, types, sizes and (up to `max_value_size` characters of) values of some tasks."""
+    artifacts = _Artifacts(request["root"], request["flow"])
+    limit, include, private = request["max_value_size"], request.get("include"), request.get("private")
+    out = []
+    for task in request["tasks"]:
+        record = {"path": task["path"], "attempt": None, "artifacts": []}
+        attempt = latest_done_attempt(task["dir"])
+        if attempt is None:
+            record["error"] = "the task has no finished attempt (no DONE.lock), so it has no artifacts"
+            out.append(record)
+            continue
+        record["attempt"] = attempt
+        objects, info = _read_objects(task["dir"], attempt)
+        for name in sorted(objects):
+            if (include and name not in include) or (not private and not include and name.startswith("_")):
+                continue
+            meta = info.get(name, {})
+            entry = {"name": name, "type": meta.get("type", "?"), "size": meta.get("size", 0)}
+            if limit > 0:
+                try:
+                    text = repr(artifacts.load(objects[name]))
+                    entry["value"] = text[:limit] + "..." if len(text) > limit else text
+                except Exception as error:
+                    entry["error"] = "cannot unpickle: %s: %s" % (type(error).__name__, error)
+            record["artifacts"].append(entry)
+        out.append(record)
+    return out
+
+
+def main(argv):
+    if len(argv) == 4 and argv[0] == "scan":
+        result = scan(argv[1], argv[2], argv[3])
+    elif len(argv) == 2 and argv[0] == "dump":
+        result = dump(json.loads(argv[1]))
+    else:
+        sys.stderr.write(__doc__)
+        return 2
+    sys.stdout.write(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
