@@ -103,7 +103,11 @@ export class DagApp {
     this.rendered = renderGraph(this.layer, snapshot.graph);
     this.toolbar.update(snapshot);
     this.banner.hidden = snapshot.flowErrors.length === 0;
-    this.banner.replaceChildren(...snapshot.flowErrors.map((m) => htmlEl('div', { class: 'banner-line' }, m)));
+    // The banner is an alert: rewriting it with the same problems (every re-analysis does) would announce them again.
+    const shownErrors = Array.from(this.banner.children, (line) => line.textContent ?? '');
+    if (shownErrors.join('\n') !== snapshot.flowErrors.join('\n') || shownErrors.length !== snapshot.flowErrors.length) {
+      this.banner.replaceChildren(...snapshot.flowErrors.map((m) => htmlEl('div', { class: 'banner-line' }, m)));
+    }
     this.viewport.setContent({ x: 0, y: 0, width: snapshot.graph.width, height: snapshot.graph.height });
     if (restore && restore.key === key) {
       this.autoFit = undefined;

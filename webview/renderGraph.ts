@@ -75,7 +75,32 @@ export function applyRunState(g: SVGGElement, node: PositionedNode): void {
   g.append(slot);
 }
 
-function renderNode(node: PositionedNode): SVGGElement {
+function edgeTarget(edge: PositionedEdge): string {
+  if (edge.kind === 'foreach' && edge.label) return `${edge.to}, for each item of ${edge.label}`;
+  if ((edge.kind === 'switch' || edge.kind === 'loop') && edge.label) return `${edge.to} when ${edge.label}`;
+  return edge.to;
+}
+
+/** The edges in words, per step: they are drawn, not focusable, so a screen reader learns them from the step. */
+function connections(graph: PositionedGraph): Map<string, string> {
+  const after = new Map<string, string[]>();
+  const next = new Map<string, string[]>();
+  for (const edge of graph.edges) {
+    if (!after.has(edge.to)) after.set(edge.to, []);
+    if (!next.has(edge.from)) next.set(edge.from, []);
+    after.get(edge.to)!.push(edge.from);
+    next.get(edge.from)!.push(edgeTarget(edge));
+  }
+  const out = new Map<string, string>();
+  for (const { step } of graph.nodes) {
+    const a = after.get(step) ?? [];
+    const n = next.get(step) ?? [];
+    out.set(step, [a.length ? `After: ${a.join(', ')}.` : '', n.length ? `Next: ${n.join(', ')}.` : ''].filter(Boolean).join(' '));
+  }
+  return out;
+}
+
+function renderNode(node: PositionedNode, description: string): SVGGElement {
   const pill = node.terminal !== undefined;
   const rx = pill ? Math.min(node.height / 2, 25) : 6;
   const g = svgEl('g', {
@@ -88,6 +113,9 @@ function renderNode(node: PositionedNode): SVGGElement {
     role: 'button',
   });
   if (node.errors.length) g.setAttribute('data-error', 'true');
+  // An aria-description replaces the <title> tooltip as the description, so it carries the tooltip's doc and decorators too.
+  const described = [description, node.doc?.trim() ?? '', node.badges.map((b) => `@${b}`).join(' ')].filter(Boolean).join(' ');
+  if (described) g.setAttribute('aria-description', described);
   if (node.terminal) g.setAttribute('data-terminal', node.terminal);
   g.append(svgEl('title'));
   if (node.type === 'split-foreach' || node.type === 'split-parallel') {
@@ -165,8 +193,9 @@ export function renderGraph(layer: SVGGElement, graph: PositionedGraph): Rendere
   const edges = graph.edges.filter((e) => e.points.length >= 2).map(renderEdge);
   edgeLayer.append(...edges);
   const nodes = new Map<string, SVGGElement>();
+  const descriptions = connections(graph);
   for (const node of graph.nodes) {
-    const g = renderNode(node);
+    const g = renderNode(node, descriptions.get(node.step) ?? '');
     nodes.set(node.step, g);
     nodeLayer.append(g);
   }

@@ -52,7 +52,9 @@ export class Toolbar {
     this.picker.value = flow;
     const run = snapshot?.run;
     this.runStatus.hidden = !run;
-    this.runStatus.textContent = run ? `Run ${run.runId} · ${run.status}` : '';
+    // A status region: the same text written again would be announced again.
+    const status = run ? `Run ${run.runId} · ${run.status}` : '';
+    if (this.runStatus.textContent !== status) this.runStatus.textContent = status;
     if (run) this.runStatus.setAttribute('data-run-status', run.status);
     // Without a graph there is nothing to zoom or export: no controls rather than dead ones.
     this.actions.hidden = !snapshot;

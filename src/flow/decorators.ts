@@ -25,7 +25,8 @@ export function parseDecorator(decorator: SyntaxNode): ParsedDecorator {
         const key = arg.childForFieldName('name')?.text;
         const value = arg.childForFieldName('value');
         if (!key || !value) continue;
-        attributes[key] = literalValue(value);
+        // defineProperty, not assignment: a keyword named __proto__ would otherwise set the prototype.
+        Object.defineProperty(attributes, key, { value: literalValue(value), enumerable: true, writable: true, configurable: true });
         keywordNodes.set(key, value);
       } else if (arg.type === 'dictionary_splat') {
         attributes['**'] = nonLiteral(arg);

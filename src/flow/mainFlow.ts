@@ -16,16 +16,17 @@ export function mainFlowName(root: SyntaxNode, flowNames: Set<string>): string |
   return undefined;
 }
 
+/** The first call of a flow class in source order; iterative, as a file being typed may nest without limit. */
 function findCall(node: SyntaxNode | null, flowNames: Set<string>): string | undefined {
-  if (!node) return undefined;
-  if (node.type === 'call') {
-    const fn = node.childForFieldName('function');
-    const path = fn ? dottedName(unwrapParens(fn)) : undefined;
-    if (path?.length === 1 && flowNames.has(path[0])) return path[0];
-  }
-  for (const child of statements(node)) {
-    const found = findCall(child, flowNames);
-    if (found) return found;
+  const pending: SyntaxNode[] = node ? [node] : [];
+  while (pending.length > 0) {
+    const current = pending.pop()!;
+    if (current.type === 'call') {
+      const fn = current.childForFieldName('function');
+      const path = fn ? dottedName(unwrapParens(fn)) : undefined;
+      if (path?.length === 1 && flowNames.has(path[0])) return path[0];
+    }
+    pending.push(...statements(current).reverse());
   }
   return undefined;
 }

@@ -123,12 +123,17 @@ export function constantValue(node: SyntaxNode): string | number | boolean | nul
   }
 }
 
+/** Python's tokenizer refuses brackets nested deeper than this ("too many nested parentheses"). */
+const MAX_NESTING = 200;
+
 /**
  * `ast.literal_eval`-like: literals and containers of literals. A non-literal part is kept as
  * `{ $expr }` where it stands, so a container keeps what is known.
  */
-export function literalValue(node: SyntaxNode): LiteralValue {
+export function literalValue(node: SyntaxNode, depth = 0): LiteralValue {
   const n = unwrapParens(node);
+  // Deeper than Python would parse: kept as written rather than walked (which could overflow the stack).
+  if (depth > MAX_NESTING) return nonLiteral(n);
   switch (n.type) {
     case 'string':
     case 'concatenated_string':
@@ -157,12 +162,13 @@ export function literalValue(node: SyntaxNode): LiteralValue {
       const items: LiteralValue[] = [];
       for (const child of statements(n)) {
         if (child.type === 'list_splat' || child.type === 'parenthesized_list_splat') return nonLiteral(n);
-        items.push(literalValue(child));
+        items.push(literalValue(child, depth + 1));
       }
       return items;
     }
     case 'dictionary': {
-      const out: Record<string, LiteralValue> = {};
+      // Entries become own properties: a key such as "__proto__" stays data (assignment would set the prototype).
+      const out: Array<[string, LiteralValue]> = [];
       for (const child of statements(n)) {
         if (child.type !== 'pair') return nonLiteral(n);
         const keyNode = child.childForFieldName('key');
@@ -171,9 +177,9 @@ export function literalValue(node: SyntaxNode): LiteralValue {
         const key = constantValue(keyNode);
         if (key === undefined) return nonLiteral(n);
         // JSON object keys are strings, as `json.dumps` would write them.
-        out[key === null ? 'null' : String(key)] = literalValue(valueNode);
+        out.push([key === null ? 'null' : String(key), literalValue(valueNode, depth + 1)]);
       }
-      return out;
+      return Object.fromEntries(out);
     }
     default:
       return nonLiteral(n);

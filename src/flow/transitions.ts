@@ -57,7 +57,8 @@ function parseSwitchDict(dict: SyntaxNode, tail: TailNext): Record<string, strin
     if (!target || target.length !== 2 || target[0] !== 'self') {
       return `the switch case \`${keyNode.text}\` must map to a step written as self.step_name, not \`${valueNode.text}\``;
     }
-    cases[key] = target[1];
+    // defineProperty, not assignment: a case named "__proto__" would otherwise set the prototype.
+    Object.defineProperty(cases, key, { value: target[1], enumerable: true, writable: true, configurable: true });
     tail.targetRanges[target[1]] ??= nodeRange(valueNode);
   }
   return cases;

@@ -10,6 +10,7 @@ import type { StepRunState } from '../layout/types';
 import type { DagSnapshot, HostToWebview, WebviewToHost } from '../../webview/protocol';
 import { createNonce, renderDagHtml } from './dagPanelHtml';
 import type { AnalysedDocument, FlowDocuments } from './flowDocuments';
+import { parseWebviewMessage, type ShownDrawing } from './webviewMessages';
 
 export const DAG_VIEW_TYPE = 'metaflow.dag';
 
@@ -42,6 +43,15 @@ function sameFile(uri: vscode.Uri, file: string): boolean {
   return fileKey(uri) === file || uri.toString() === file || (path.isAbsolute(file) && uri.scheme === 'file' && path.resolve(uri.fsPath) === path.resolve(file));
 }
 
+/** `uri` relative to `container` ('' when they are the same), or undefined when `uri` is not inside it. */
+function pathWithin(container: vscode.Uri, uri: vscode.Uri): string | undefined {
+  const outer = container.toString();
+  const inner = uri.toString();
+  if (inner === outer) return '';
+  const prefix = outer.endsWith('/') ? outer : `${outer}/`;
+  return inner.startsWith(prefix) ? inner.slice(prefix.length) : undefined;
+}
+
 function runKey(file: string, flow: string): string {
   return `${file}\u0000${flow}`;
 }
@@ -62,6 +72,8 @@ export class DagPanelManager implements vscode.Disposable {
     this.subscriptions.push(
       vscode.window.onDidChangeActiveTextEditor((editor) => this.followEditor(editor)),
       deps.documents.onDidAnalyze((analysed) => this.analysed(analysed)),
+      vscode.workspace.onDidRenameFiles((event) => this.renamed(event.files)),
+      vscode.workspace.onDidDeleteFiles((event) => this.deleted(event.files)),
       // A panel left open when VS Code closed comes back drawing the same flow.
       vscode.window.registerWebviewPanelSerializer(DAG_VIEW_TYPE, { deserializeWebviewPanel: (panel, state) => this.restore(panel, state) }),
     );
@@ -128,7 +140,7 @@ export class DagPanelManager implements vscode.Disposable {
     this.ready = false;
     this.panel = panel;
     this.panelSubscriptions = [
-      webview.onDidReceiveMessage((message: WebviewToHost) => this.receive(message)),
+      webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
       panel.onDidDispose(() => this.panelClosed()),
     ];
     webview.html = renderDagHtml({
@@ -151,6 +163,8 @@ export class DagPanelManager implements vscode.Disposable {
 
   private post(message: HostToWebview): void {
     if (message.type === 'snapshot' || message.type === 'empty') this.latest = message;
+    // No flow drawn, so no flow name in the title (it would name the drawing that was there before).
+    if (message.type === 'empty') this.setTitle(undefined);
     if (this.panel && this.ready) void this.panel.webview.postMessage(message);
   }
 
@@ -186,6 +200,28 @@ export class DagPanelManager implements vscode.Disposable {
     }
   }
 
+  /** The drawn file follows a rename (of itself or of a folder holding it). */
+  private renamed(files: ReadonlyArray<{ oldUri: vscode.Uri; newUri: vscode.Uri }>): void {
+    const shown = this.shown;
+    if (!shown) return;
+    for (const { oldUri, newUri } of files) {
+      const rest = pathWithin(oldUri, shown.uri);
+      if (rest === undefined) continue;
+      this.shown = { uri: rest ? vscode.Uri.joinPath(newUri, rest) : newUri, flow: shown.flow };
+      void this.redraw();
+      return;
+    }
+  }
+
+  /** A deleted file is no longer drawn: its steps could not be opened any more. */
+  private deleted(files: readonly vscode.Uri[]): void {
+    const shown = this.shown;
+    if (!shown || !files.some((uri) => pathWithin(uri, shown.uri) !== undefined)) return;
+    this.shown = undefined;
+    this.generation += 1;
+    this.post({ type: 'empty', message: `${path.basename(shown.uri.path)} was deleted. ${NO_FLOW_MESSAGE}` });
+  }
+
   private async redraw(): Promise<void> {
     const shown = this.shown;
     if (!shown || !this.panel) return;
@@ -205,7 +241,6 @@ export class DagPanelManager implements vscode.Disposable {
         const syntax = analysed.analysis.syntaxErrors[0];
         const hint = syntax ? ` Line ${syntax.range.start.line + 1} has a syntax error: ${syntax.message}` : '';
         this.post({ type: 'empty', message: `${name} defines no flow: no class there subclasses FlowSpec.${hint}` });
-        this.setTitle(undefined);
         return;
       }
       const file = fileKey(shown.uri);
@@ -226,7 +261,18 @@ export class DagPanelManager implements vscode.Disposable {
     if (this.panel) this.panel.title = flow ? `DAG: ${flow.name}` : 'DAG';
   }
 
-  private receive(message: WebviewToHost): void {
+  /** The file and flows of the snapshot the webview was last sent: the only ones it may refer to. */
+  private drawing(): ShownDrawing | undefined {
+    const latest = this.latest;
+    return latest?.type === 'snapshot' ? { file: latest.snapshot.file, flow: latest.snapshot.graph.flow, flows: latest.snapshot.flows } : undefined;
+  }
+
+  private receive(raw: unknown): void {
+    const message: WebviewToHost | undefined = parseWebviewMessage(raw, this.drawing());
+    if (!message) {
+      this.deps.log?.(`DAG: ignored a message from the webview that does not fit the drawing shown: ${describe(raw)}`);
+      return;
+    }
     switch (message.type) {
       case 'ready':
         this.ready = true;
@@ -291,6 +337,11 @@ export class DagPanelManager implements vscode.Disposable {
     this.deps.log?.(`DAG: ${message}`);
     void vscode.window.showErrorMessage(message);
   }
+}
+
+function describe(raw: unknown): string {
+  const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
+  return typeof type === 'string' ? `type "${type.slice(0, 40)}"` : typeof raw;
 }
 
 /** Folds a run record into a snapshot, so that a webview reload shows the run as it is now. */

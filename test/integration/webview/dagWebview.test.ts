@@ -162,6 +162,44 @@ test('clicking a node and pressing Enter on a focused node post revealStep; arro
   });
 });
 
+test('each step tells assistive technology which steps lead to it and where it goes', async () => {
+  const snapshot = await snapshotOf();
+  await withPage(async (p) => {
+    await drawn(p, snapshot);
+    const description = (step: string) => p.page.locator(`g.node[data-step="${step}"]`).getAttribute('aria-description');
+    // With the tooltip's docstring and decorators, which a description of its own would otherwise hide.
+    assert.equal(await description('start'), 'Next: load_data, load_config. Begin.');
+    assert.equal(await description('load_data'), 'After: start. Next: join_inputs. @kubernetes @retry');
+    assert.equal(await description('join_inputs'), 'After: load_data, load_config. Next: fan_out.');
+    assert.equal(await description('fan_out'), 'After: join_inputs. Next: train, for each item of shards.');
+    assert.equal(await description('choose'), 'After: join_models, choose. Next: deploy when good, choose when retrain, report when bad.');
+    assert.equal(await description('end'), 'After: deploy, report.');
+  });
+});
+
+test('a redraw with the same problems and run status leaves the live regions alone, so screen readers do not repeat them', async () => {
+  const snapshot: DagSnapshot = { ...(await snapshotOf()), flowErrors: ['Line 4: Flow TrainFlow has no end step.'], run: { runId: '1700000000', status: 'running' } };
+  await withPage(async (p) => {
+    await drawn(p, snapshot);
+    await p.value(`(() => {
+      window.__liveChanges = 0;
+      const observer = new MutationObserver((records) => { window.__liveChanges += records.length; });
+      for (const el of document.querySelectorAll('[role="alert"], [role="status"]')) observer.observe(el, { childList: true, characterData: true, subtree: true });
+      return true;
+    })()`);
+    const zoom = await p.value<string>(`document.querySelector('.zoom-level').textContent`);
+    // What a re-analysis after each pause in typing sends: an equal snapshot, as a new object.
+    await p.send({ type: 'snapshot', snapshot: JSON.parse(JSON.stringify(snapshot)) as DagSnapshot });
+    await p.send({ type: 'snapshot', snapshot: JSON.parse(JSON.stringify(snapshot)) as DagSnapshot });
+    await p.send({ type: 'command', command: 'zoomIn' });
+    await p.waitFor(`document.querySelector('.zoom-level').textContent !== ${JSON.stringify(zoom)}`);
+    assert.equal(await p.value<number>('window.__liveChanges'), 0, 'nothing new to announce');
+    await p.send({ type: 'snapshot', snapshot: { ...snapshot, flowErrors: ['Line 9: Flow TrainFlow has no start step.'] } });
+    await p.waitFor(`document.querySelector('[role="alert"]').textContent.includes('Line 9')`);
+    assert.ok((await p.value<number>('window.__liveChanges')) > 0, 'a new problem is announced');
+  });
+});
+
 test('zooms with keys and buttons, fits automatically and keeps its view and drawing across a reload', async () => {
   const snapshot = await snapshotOf();
   await withPage(async (p) => {

@@ -44,6 +44,34 @@ class F(FlowSpec):
     });
   });
 
+  test('a key or keyword named __proto__ is kept as data, never as the prototype of the value', () => {
+    const flow = onlyFlow(analyzeText(analyzer, `from metaflow import FlowSpec, Parameter, resources, step
+
+class F(FlowSpec):
+    p = Parameter("p", default={"__proto__": {"cpu": 64}})
+
+    @resources(__proto__={"cpu": 64})
+    @step
+    def start(self):
+        self.next({"__proto__": self.a, "b": self.end}, condition="v")
+
+    @step
+    def a(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+`));
+    assert.deepEqual(flow.steps[0].switchCases, { ['__proto__']: 'a', b: 'end' });
+    assert.deepEqual(flow.steps[0].next, ['a', 'end']);
+    const attributes = flow.steps[0].decorators[0].attributes;
+    assert.deepEqual(Object.keys(attributes), ['__proto__']);
+    assert.equal((attributes as Record<string, unknown>).cpu, undefined);
+    assert.equal(JSON.stringify(attributes), '{"__proto__":{"cpu":64}}');
+    assert.equal(JSON.stringify(flow.parameters[0].default), '{"__proto__":{"cpu":64}}');
+  });
+
   test('parameters: names, types, defaults, help, required, separator', () => {
     const flow = onlyFlow(analyzeText(analyzer, `from metaflow import FlowSpec, Parameter as P, IncludeFile, Config, JSONType, step
 

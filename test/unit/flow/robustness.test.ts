@@ -149,6 +149,29 @@ class B(A):
     assert.equal(flow.graphStructure.at(-1), 'end');
   });
 
+  test('a decorator argument or parameter default nested far deeper than Python allows does not overflow the stack', () => {
+    const nested = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
+    const flow = onlyFlow(
+      analyzeText(
+        analyzer,
+        `from metaflow import FlowSpec, step, resources, Parameter\n\nclass Deep(FlowSpec):\n    p = Parameter('p', default=${nested})\n\n    @resources(x=${nested})\n    @step\n    def start(self):\n        self.next(self.end)\n\n    @step\n    def end(self):\n        pass\n`,
+      ),
+    );
+    assert.deepEqual(flow.steps.map((s) => s.name).sort(), ['end', 'start']);
+    assert.deepEqual(flow.errors, []);
+    assert.equal(flow.steps.find((s) => s.name === 'start')!.decorators[0].name, 'resources');
+    assert.equal(flow.parameters[0].name, 'p');
+  });
+
+  test('a main block with calls nested far deeper than Python allows does not overflow the stack', () => {
+    const analysis = analyzeText(
+      analyzer,
+      `from metaflow import FlowSpec, step\n\nclass Deep(FlowSpec):\n    @step\n    def start(self):\n        self.next(self.end)\n\n    @step\n    def end(self):\n        pass\n\nif __name__ == "__main__":\n    ${'f('.repeat(50_000)}${')'.repeat(50_000)}\n    Deep()\n`,
+    );
+    assert.equal(onlyFlow(analysis).name, 'Deep');
+    assert.equal(analysis.mainFlow, 'Deep');
+  });
+
   test('class-level oddities: a step defined twice keeps the last, a non-step override hides a step', () => {
     const flow = onlyFlow(analyzeText(analyzer, `from metaflow import FlowSpec, step
 

@@ -40,5 +40,5 @@ test('a snapshot without a run has no run field, so the view shows no run status
   const flow = showcaseFlow();
   const snapshot = createDagSnapshot({ file: 'f.py', analysis: analysisOf(flow), flow, graph: await new FlowLayout().layout(flow) });
   assert.equal('run' in snapshot, false);
-  assert.ok(JSON.parse(JSON.stringify(snapshot)), 'a snapshot survives postMessage serialization');
+  assert.deepEqual(JSON.parse(JSON.stringify(snapshot)), snapshot, 'a snapshot survives postMessage serialization unchanged');
 });
