@@ -61,7 +61,15 @@ export class TreeSitterFlowAnalyzer implements FlowAnalyzer {
     if (!tree) throw new Error(`tree-sitter could not parse ${key}`);
     const steps = previous?.steps ?? createStepCache();
     const graphs = previous?.graphs ?? new GraphCache();
-    const analysis = this.extract(tree, text, steps, graphs);
+    let analysis: FileAnalysis;
+    try {
+      analysis = this.extract(tree, text, steps, graphs);
+    } catch (err) {
+      // The previous tree was edited in place, so neither tree may be reused: start cold next time.
+      tree.delete();
+      this.forget(key);
+      throw err;
+    }
     previous?.tree.delete();
     this.documents.set(key, { text, tree, analysis, steps, graphs });
     return analysis;

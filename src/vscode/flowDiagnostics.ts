@@ -16,8 +16,14 @@ export function toDiagnostics(analysis: FileAnalysis): vscode.Diagnostic[] {
     d.code = SYNTAX_ERROR_CODE;
     diagnostics.push(d);
   }
+  // A subclass inherits its base flow's steps, and with them the same errors at the same places.
+  const seen = new Set<string>();
   for (const flow of analysis.flows) {
     for (const error of flow.errors) {
+      const { start, end } = error.range;
+      const key = `${error.check}|${start.line}:${start.character}-${end.line}:${end.character}|${error.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       // Metaflow refuses to run a flow that fails a check, hence Error rather than Warning.
       const d = new vscode.Diagnostic(toRange(error.range), error.message, vscode.DiagnosticSeverity.Error);
       d.source = DIAGNOSTIC_SOURCE;

@@ -47,6 +47,28 @@ suite('diagnostics', () => {
     assert.deepEqual(metaflowDiagnostics(document.uri), []);
   });
 
+  test('an error a subclass inherits from its base flow is listed once', async () => {
+    const uri = await scratchFlow(
+      'inherited_error_flow.py',
+      'from metaflow import FlowSpec, step\n\n\nclass BaseFlow(FlowSpec):\n    @step\n    def start(self):\n        self.next(self.missing)\n\n    @step\n    def end(self):\n        pass\n\n\nclass ChildFlow(BaseFlow):\n    pass\n',
+    );
+    try {
+      await vscode.window.showTextDocument(uri);
+      const unknown = await waitFor('the unknown-transition diagnostic', () => {
+        const found = metaflowDiagnostics(uri).filter((d) => d.code === 'check_unknown_transitions');
+        return found.length > 0 && found;
+      });
+      const exports = await api();
+      const document = await vscode.workspace.openTextDocument(uri);
+      const analysed = await exports.documents.whenAnalysed(document);
+      assert.equal(analysed?.analysis.flows.length, 2);
+      assert.equal(unknown.length, 1);
+    } finally {
+      await closeAllEditors();
+      await vscode.workspace.fs.delete(uri);
+    }
+  });
+
   test('a syntax error in a flow file is reported', async () => {
     const uri = await scratchFlow(
       'syntax_error_flow.py',
