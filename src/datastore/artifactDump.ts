@@ -27,5 +27,5 @@ export interface DumpRequest {
 }
 
 export function dumpTasks(python: string, request: DumpRequest, env: NodeJS.ProcessEnv): Promise<DumpedTask[]> {
-  return runInspector<DumpedTask[]>(python, ['dump', JSON.stringify(request)], env, `the artifacts of ${request.flow}`);
+  return runInspector<DumpedTask[]>(python, ['dump', '-'], env, `the artifacts of ${request.flow}`, JSON.stringify(request));
 }

@@ -18,6 +18,9 @@ export class PathspecError extends Error {}
 export function resolveTasks(layout: LocalLayout, pathspec: string): TaskRef[] {
   const parts = pathspec.split('/').filter(Boolean);
   if (parts.length < 3 || parts.length > 4) throw new PathspecError(`'${pathspec}' is not a pathspec of the form FLOW/RUN/STEP[/TASK]`);
+  if (parts.some((p) => p === '.' || p === '..' || p.includes('\\'))) {
+    throw new PathspecError(`'${pathspec}' is not a pathspec of the form FLOW/RUN/STEP[/TASK]: its parts are names, never . or ..`);
+  }
   const [flow, run, step, task] = parts;
   if (!fs.existsSync(layout.flowDir(flow))) throw new PathspecError(`no flow ${flow} in ${layout.root}`);
   if (!fs.existsSync(layout.runDir(flow, run))) throw new PathspecError(`no run ${flow}/${run} in ${layout.root}`);

@@ -18,19 +18,22 @@ export class AttemptLog {
 
   add(stream: 'stdout' | 'stderr', source: LogSource, text: string, ms: number): void {
     const line = formatMflogLine(source, text, ms, `${this.idPrefix}${(this.seq++).toString(36)}`);
-    if (stream === 'stdout') {
-      if (this.outBytes + line.length > this.maxBytes) {
-        this.truncated.stdout = true;
+    const bytes = Buffer.byteLength(line) + 1;
+    // As Metaflow's TruncatedBuffer: the runtime's own messages (why a task failed, was killed) are
+    // always kept, and once a task line is cut every later one is too, so the kept head has no gaps.
+    if (source !== 'runtime') {
+      const used = stream === 'stdout' ? this.outBytes : this.errBytes;
+      if (this.truncated[stream] || used + bytes > this.maxBytes) {
+        this.truncated[stream] = true;
         return;
       }
-      this.outBytes += line.length + 1;
+    }
+    const counted = source === 'runtime' ? 0 : bytes;
+    if (stream === 'stdout') {
+      this.outBytes += counted;
       this.out.push(line);
     } else {
-      if (this.errBytes + line.length > this.maxBytes) {
-        this.truncated.stderr = true;
-        return;
-      }
-      this.errBytes += line.length + 1;
+      this.errBytes += counted;
       this.err.push(line);
     }
   }

@@ -1,5 +1,6 @@
 // Everything a local run needs, composed once: the flow's analysis, config, datastore root, a worker
 // pool and the scheduler. The CLI uses it now; the VS Code layer will construct the same object.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FlowAnalyzer, FlowInfo, LintError, SyntaxProblem } from '../flow/types';
 import { analyzeFile } from '../flow/analyzeFile';
@@ -24,6 +25,10 @@ import type { WorkerLaunchOptions, WorkerPool } from './workers/workerPool';
 import { workerEnv } from './workers/workerPool';
 
 const SPIN_CANDIDATES = 5;
+
+function isRunId(id: string): boolean {
+  return id !== '.' && id !== '..' && !/[/\\\0]/.test(id);
+}
 
 /** Refused before anything ran: lint errors, bad parameters, bad settings. Nothing was written. */
 export class RunRefused extends Error {
@@ -201,6 +206,15 @@ export class LocalRunner {
   private originRun(ctx: Context, layout: LocalLayout, originRunId: string | undefined): string {
     const origin = originRunId ?? readLatestRun(layout, ctx.flow.name);
     if (!origin) throw new RunRefused(`there is no previous run of ${ctx.flow.name} in ${ctx.root} to use (no latest_run); run the flow first, or pass --origin-run-id`);
+    return this.checkOriginRun(ctx, layout, origin, originRunId === undefined ? layout.latestRunFile(ctx.flow.name) : '--origin-run-id');
+  }
+
+  /** The origin run id becomes a directory name under the datastore: it must be one path component of an existing run. */
+  private checkOriginRun(ctx: Context, layout: LocalLayout, origin: string, source: string): string {
+    if (!isRunId(origin)) throw new RunRefused(`${source === '--origin-run-id' ? source : `${source}:`} '${origin}' is not a run id (the name of a run directory of ${ctx.flow.name} in ${ctx.root})`);
+    if (!fs.existsSync(layout.runDir(ctx.flow.name, origin))) {
+      throw new RunRefused(`there is no run ${ctx.flow.name}/${origin} in ${ctx.root} (from ${source})`);
+    }
     return origin;
   }
 
@@ -243,6 +257,7 @@ export class LocalRunner {
     let origin = options.originRunId;
     let launches: Launch[] = [];
     if (origin) {
+      this.checkOriginRun(ctx, layout, origin, '--origin-run-id');
       launches = await plan(origin);
       if (launches.length === 0) throw new RunRefused(`run ${ctx.flow.name}/${origin} did not reach step '${options.step}' (its inputs never finished), so there are no inputs to run it with`);
     } else {

@@ -368,16 +368,6 @@ class RunExecution implements WorkerPoolListener {
         }
         state.startedAt = this.clock.now();
         this.pool.submit(key, spec);
-        if (policy.timeoutMs > 0 && spec.kind === 'step') {
-          this.timers.set(
-            key,
-            this.clock.setTimeout(() => {
-              state.timedOut = true;
-              this.runtimeLog(state, `Task timed out after ${policy.timeoutMs / 1000} s (@timeout); killing its processes.`);
-              this.pool.kill(key);
-            }, policy.timeoutMs),
-          );
-        }
       },
       (err: Error) => {
         this.failure = this.failure ?? `cannot write the metadata of ${this.pathspec(state)}: ${err.message}`;
@@ -426,6 +416,18 @@ class RunExecution implements WorkerPoolListener {
     if (!state) return;
     state.pid = pid;
     this.announce(state);
+    // As Metaflow's alarm, the limit covers the step, not the interpreter start and flow import before it.
+    const { timeoutMs } = state.policy;
+    if (timeoutMs > 0 && state.kind === 'step' && !this.timers.has(key)) {
+      this.timers.set(
+        key,
+        this.clock.setTimeout(() => {
+          state.timedOut = true;
+          this.runtimeLog(state, `Task timed out after ${timeoutMs / 1000} s (@timeout); killing its processes.`);
+          this.pool.kill(key);
+        }, timeoutMs),
+      );
+    }
   }
 
   log(key: string, stream: 'stdout' | 'stderr', line: string, ts: number): void {

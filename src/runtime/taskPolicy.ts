@@ -42,6 +42,8 @@ export function taskPolicy(step: StepInfo): TaskPolicy {
       errorRetries = Math.max(errorRetries, CATCH_FALLBACK_RETRIES);
     } else if (deco.name === 'timeout') {
       const seconds = numberAttr(step.name, deco, 'seconds', 0) + numberAttr(step.name, deco, 'minutes', 0) * 60 + numberAttr(step.name, deco, 'hours', 0) * 3600;
+      // Metaflow refuses the flow ("Specify a duration for @timeout.") rather than running it without a limit.
+      if (seconds <= 0) throw new Error(`@timeout on step *${step.name}* has no duration: give seconds=, minutes= or hours= (e.g. @timeout(minutes=10))`);
       timeoutMs = seconds * 1000;
     }
   }

@@ -197,6 +197,12 @@ class ParametersTest(WorkerTestCase):
         message = run.failed[0][1]["result"]["exception"]["message"]
         self.assertIn("Parameter 'needed' is required", message)
 
+    def test_a_default_function_that_raises_names_the_parameter(self):
+        run = self.walker("bad_default_flow.py", "BadDefaultFlow").run()
+        message = run.failed[0][1]["result"]["exception"]["message"]
+        self.assertIn("'broken'", message)
+        self.assertIn("KeyError", message)
+
     def test_unknown_parameter(self):
         run = self.walker("params_flow.py", "ParamsFlow").run(parameters={"needed": "x", "nope": "1"})
         self.assertIn("'nope'", run.failed[0][1]["result"]["exception"]["message"])

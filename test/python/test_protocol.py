@@ -75,6 +75,30 @@ class ForkServerProtocolTest(WorkerTestCase):
         self.assertIsNone(fin["result"])
         self.assertTrue(os.path.exists(os.path.join(self.root, "NoisyFlow", start.replace("/", os.sep))))
 
+    def test_a_task_that_cannot_get_its_pipes_leaves_no_descriptor_open(self):
+        import resource
+
+        walker = self.walker("linear_flow.py", "LinearFlow")
+        self.assertRunOk(walker.run())
+        pid = self.worker.proc.pid
+        fd_dir = "/proc/%d/fd" % pid
+        used = set(int(n) for n in os.listdir(fd_dir))
+        # RLIMIT_NOFILE bounds descriptor numbers: leave exactly five free ones, fewer than a task's pipes need.
+        limit, free = 0, 0
+        while free < 5:
+            if limit not in used:
+                free += 1
+            limit += 1
+        soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (limit, hard))
+        try:
+            fin = walker.params("1795000000000001")
+        finally:
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+        self.assertIn("could not start a process", fin["result"]["exception"]["message"])
+        self.assertEqual(set(int(n) for n in os.listdir(fd_dir)), used)
+        self.assertRunOk(walker.run())
+
     def test_sigterm_takes_running_tasks_down(self):
         walker = self.walker("noisy_flow.py", "NoisyFlow")
         run = walker.run(parameters={"how": "sleep"})
@@ -244,6 +268,80 @@ class SingleModeTest(unittest.TestCase):
                 self.assertIn("blob", json.load(f)["objects"])
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+    def test_a_helper_process_left_running_does_not_keep_the_task_from_finishing(self):
+        import shutil
+        import signal
+        import tempfile
+
+        tmp = tempfile.mkdtemp(prefix="mfstudio-single-")
+        helper = None
+        try:
+            root = os.path.join(tmp, ".metaflow")
+            run_id = str(int(time.time() * 1e6))
+            pid_file = os.path.join(tmp, "helper.pid")
+            specs = [
+                ("_parameters", "0", {"kind": "params", "parameters": {"how": "background"}}),
+                ("start", "1", {"input_paths": ["%s/_parameters/0" % run_id], "env": {"HELPER_PID_FILE": pid_file}}),
+            ]
+            for step, task_id, extra in specs:
+                worker = Worker("single")
+                try:
+                    walker = Walker(worker, root, flow_path("noisy_flow.py"), "NoisyFlow")
+                    worker.submit("k", walker.base(run_id, step, task_id, **extra))
+                    fin = worker.wait(["k"])["k"]
+                    self.assertTrue(fin["result"]["ok"], fin)
+                    if step == "start":
+                        with open(pid_file) as f:
+                            helper = int(f.read())
+                        # The task was reported while its helper (sleeping for a minute) still held its output.
+                        with open("/proc/%d/stat" % helper) as f:
+                            state = f.read().rsplit(")", 1)[1].split()[0]
+                        self.assertNotIn(state, ("Z", "X"), "the helper had already exited")
+                        self.assertEqual(worker.logs("k", "stdout"), ["first line", "partial line without newline"])
+                finally:
+                    worker.close()
+        finally:
+            if helper is not None:
+                try:
+                    os.kill(helper, signal.SIGKILL)
+                except OSError:
+                    pass
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+class LineSplitterTest(unittest.TestCase):
+    def test_lines_split_over_many_reads_arrive_whole_and_in_order(self):
+        import sys
+
+        from test.python.harness import PYTHON_DIR
+
+        if PYTHON_DIR not in sys.path:
+            sys.path.insert(0, PYTHON_DIR)
+        from metaflow_studio.channel import Channel, LineSplitter
+
+        r, w = os.pipe()
+        try:
+            splitter = LineSplitter(Channel(w), "k", "stderr")
+            for piece in (b"10%", b"", b"\r20%", b"\r30%\r\n", b"next", b" line\nlast", b" piece"):
+                splitter.feed(piece)
+            splitter.flush()
+            splitter.flush()
+            os.close(w)
+            w = None
+            data = b""
+            while True:
+                chunk = os.read(r, 1 << 16)
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            if w is not None:
+                os.close(w)
+            os.close(r)
+        lines = [json.loads(line)["line"] for line in data.splitlines()]
+        self.assertEqual(lines, ["10%\r20%\r30%", "next line", "last piece"])
 
 
 if __name__ == "__main__":

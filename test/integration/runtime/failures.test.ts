@@ -365,6 +365,21 @@ describe('retry, catch, timeout and cancel', () => {
     assert.equal(pidAlive(pid), false);
   });
 
+  it('@timeout counts the step, not the interpreter start and flow import of a fresh-process task', async () => {
+    const file = writeFlow(ws, 'slow_import_flow.py', flow('SlowImportFlow', `
+    @timeout(seconds=2)
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass`).replace('import os, signal, sys, time\n', 'import os, signal, sys, time\ntime.sleep(2.5)\n'));
+    const r = await runner(ws, { METAFLOW_STUDIO_WORKER: 'process' });
+    const { result } = await finish(r.run({ flowFile: file, parameterArgs: [] }));
+    assert.equal(result.status, 'succeeded', result.error);
+  });
+
   for (const mode of ['fork-server', 'process']) {
     it(`cancel ends every task process, marks the run cancelled and leaves only whole files (${mode} workers)`, async () => {
       const file = writeFlow(ws, 'cancel_flow.py', flow('CancelFlow', `

@@ -113,3 +113,65 @@ describe('run --until STEP, then spin STEP', () => {
     }
   });
 });
+
+describe('resume of a num_parallel flow', () => {
+  it('clones the split step and the parallel nodes, then re-runs the join', async () => {
+    const ws = workspace('parallel_flow.py');
+    try {
+      const r = await runner(ws);
+      const origin = await finish(r.run({ flowFile: ws.flow('parallel_flow.py'), parameterArgs: [] }));
+      assert.equal(origin.result.status, 'succeeded', origin.result.error);
+      const { result, events } = await finish(r.resume({ flowFile: ws.flow('parallel_flow.py'), step: 'join' }));
+      assert.equal(result.status, 'succeeded', result.error);
+      const byStep = new Map<string, string[]>();
+      for (const e of events) if (e.event === 'task_finished') byStep.set(e.step, [...(byStep.get(e.step) ?? []), e.status]);
+      assert.deepEqual(byStep.get('start'), ['cloned']);
+      assert.deepEqual(byStep.get('train'), ['cloned', 'cloned', 'cloned']);
+      assert.deepEqual(byStep.get('join'), ['succeeded']);
+      const resumed = await describeRun(ws, `ParallelFlow/${result.runId}`);
+      assert.deepEqual(resumed.steps.join[0].data.seen, [0, 1, 2]);
+    } finally {
+      ws.cleanup();
+    }
+  });
+});
+
+describe('origin run ids that are not a run directory name', () => {
+  it('resume and spin refuse an --origin-run-id that would leave the datastore, naming the option', async () => {
+    const ws = workspace('branch_flow.py');
+    try {
+      const r = await runner(ws);
+      const outside = fs.mkdtempSync(path.join(ws.dir, 'outside-'));
+      const escape = path.relative(path.join(ws.root, 'BranchFlow'), outside);
+      await assert.rejects(r.resume({ flowFile: ws.flow('branch_flow.py'), originRunId: escape }), /--origin-run-id '\.\.\/.*' is not a run id/);
+      await assert.rejects(r.spin({ flowFile: ws.flow('branch_flow.py'), step: 'join', originRunId: escape }), /--origin-run-id '\.\.\/.*' is not a run id/);
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('resume of a run id that does not exist says so instead of failing inside the reader', async () => {
+    const ws = workspace('branch_flow.py');
+    try {
+      const r = await runner(ws);
+      await assert.rejects(r.resume({ flowFile: ws.flow('branch_flow.py'), originRunId: '12345' }), (err: Error) => {
+        assert.match(err.message, /^there is no run BranchFlow\/12345 in .* \(from --origin-run-id\)$/);
+        return true;
+      });
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('resume refuses a latest_run file whose content is not a run id, naming the file', async () => {
+    const ws = workspace('branch_flow.py');
+    try {
+      fs.mkdirSync(path.join(ws.root, 'BranchFlow'), { recursive: true });
+      fs.writeFileSync(path.join(ws.root, 'BranchFlow', 'latest_run'), '../../elsewhere');
+      const r = await runner(ws);
+      await assert.rejects(r.resume({ flowFile: ws.flow('branch_flow.py') }), /latest_run.*'\.\.\/\.\.\/elsewhere' is not a run id/);
+    } finally {
+      ws.cleanup();
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import os
+import subprocess
 import sys
 import time
 
@@ -19,6 +20,11 @@ class NoisyFlow(FlowSpec):
             os._exit(3)
         if self.how == "sleep":
             time.sleep(float(os.environ.get("SLEEP", "0.5")))
+        if self.how == "background":
+            # A helper left running that still holds the task's stdout and stderr.
+            helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+            with open(os.environ["HELPER_PID_FILE"], "w") as f:
+                f.write(str(helper.pid))
         if self.how == "rendezvous":
             # Finishes only if every task of the group runs at the same time.
             folder, count = os.environ["RENDEZVOUS_DIR"], int(os.environ["RENDEZVOUS_COUNT"])

@@ -29,6 +29,11 @@ describe('task policy from decorators', () => {
     assert.equal(taskPolicy(stepWith([{ name: 'timeout', attributes: { seconds: 5, minutes: 1 } }])).timeoutMs, 65_000);
   });
 
+  it('refuses a @timeout without a duration, as Metaflow does, naming the step', () => {
+    assert.throws(() => taskPolicy(stepWith([{ name: 'timeout' }])), /@timeout on step \*start\* has no duration: give seconds=, minutes= or hours=/);
+    assert.throws(() => taskPolicy(stepWith([{ name: 'timeout', attributes: { seconds: 0, minutes: 0 } }])), /@timeout on step \*start\* has no duration/);
+  });
+
   it('refuses too many retries and non-literal values, naming the step', () => {
     assert.throws(() => taskPolicy(stepWith([{ name: 'retry', attributes: { times: 5 } }])), /@retry\(times=5\) on step \*start\*.*times=4/);
     assert.throws(() => taskPolicy(stepWith([{ name: 'timeout', attributes: { seconds: { $expr: 'LIMIT' } } }])), /@timeout\(seconds=LIMIT\) on step \*start\*/);

@@ -34,20 +34,30 @@ class LineSplitter(object):
         self.channel = channel
         self.key = key
         self.stream = stream
-        self.pending = b""
+        # Pieces of the unfinished line: joined once its newline comes, so output without newlines
+        # (progress bars redrawn with \r) costs linear time, not a copy of the whole line per read.
+        self.pending = []
 
     def feed(self, data):
-        data = self.pending + data
+        if b"\n" not in data:
+            if data:
+                self.pending.append(data)
+            return
         lines = data.split(b"\n")
-        self.pending = lines.pop()
+        if self.pending:
+            self.pending.append(lines[0])
+            lines[0] = b"".join(self.pending)
+        rest = lines.pop()
+        self.pending = [rest] if rest else []
         ts = now_ms()
         for line in lines:
             self.channel.send({"op": "log", "key": self.key, "stream": self.stream, "line": _decode(line), "ts": ts})
 
     def flush(self):
         if self.pending:
-            self.channel.send({"op": "log", "key": self.key, "stream": self.stream, "line": _decode(self.pending), "ts": now_ms()})
-            self.pending = b""
+            line = b"".join(self.pending)
+            self.pending = []
+            self.channel.send({"op": "log", "key": self.key, "stream": self.stream, "line": _decode(line), "ts": now_ms()})
 
 
 def _decode(line):

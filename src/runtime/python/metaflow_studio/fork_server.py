@@ -126,13 +126,16 @@ class ForkServer(object):
             return
         sys.stdout.flush()
         sys.stderr.flush()
+        fds = []
         try:
-            out_r, out_w = os.pipe()
-            err_r, err_w = os.pipe()
-            res_r, res_w = os.pipe()
-            sync_r, sync_w = os.pipe()
+            for _ in range(4):
+                fds.extend(os.pipe())
+            out_r, out_w, err_r, err_w, res_r, res_w, sync_r, sync_w = fds
             pid = os.fork()
         except OSError as e:
+            # A long-lived server must not keep the pipes of a task that never started (EMFILE, EAGAIN).
+            for fd in fds:
+                os.close(fd)
             message = "The worker could not start a process for this task: %s" % e
             self.channel.send({"op": "finished", "key": key, "exit_code": None, "signal": None, "result": {
                 "ok": False, "next": [], "retry_allowed": True,

@@ -6,7 +6,7 @@ handed back as JSON on stdout. Classes a run pickled that cannot be imported her
 classes) load as placeholders instead of failing the whole read.
 
     python3 -m metaflow_studio.inspect_run scan ROOT FLOW RUN_ID
-    python3 -m metaflow_studio.inspect_run dump REQUEST_JSON
+    python3 -m metaflow_studio.inspect_run dump REQUEST_JSON|-     (- reads the request from stdin)
 """
 
 import collections
@@ -97,6 +97,9 @@ def _scan_task(artifacts, step, task_id, task_dir):
             record["foreach_var"] = transition[1] if len(transition) > 1 else None
         if record["foreach_var"]:
             splits = get("_foreach_num_splits")
+            if splits is None and get("_unbounded_foreach"):
+                # num_parallel leaves _foreach_num_splits unset; its width is on the ParallelUBF.
+                splits = getattr(get("_parallel_ubf_iter"), "num_parallel", None)
             record["num_splits"] = int(splits) if splits is not None else None
     except Exception as error:
         record["ok"] = False
@@ -156,7 +159,8 @@ def main(argv):
     if len(argv) == 4 and argv[0] == "scan":
         result = scan(argv[1], argv[2], argv[3])
     elif len(argv) == 2 and argv[0] == "dump":
-        result = dump(json.loads(argv[1]))
+        # "-": the request is on stdin (one argv string cannot name thousands of tasks).
+        result = dump(json.loads(sys.stdin.buffer.read().decode("utf-8") if argv[1] == "-" else argv[1]))
     else:
         sys.stderr.write(__doc__)
         return 2

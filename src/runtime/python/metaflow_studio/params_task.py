@@ -91,6 +91,7 @@ def run_params(ctx):
     known = set(p.name for _, p in params)
     unknown = sorted(set(raw) - known)
     failure = None
+    param = None
     try:
         if unknown:
             raise ParameterError(
@@ -111,7 +112,8 @@ def run_params(ctx):
     except ParameterError as e:
         failure = TaskFailure(e.message, retry_allowed=False, kind="MetaflowException")
     except Exception as e:
-        failure = TaskFailure("Parameter evaluation failed: %s: %s" % (type(e).__name__, e), retry_allowed=False)
+        which = " of %s '%s'" % ("Config" if param.IS_CONFIG_PARAMETER else "Parameter", param.name) if param is not None else ""
+        failure = TaskFailure("Parameter evaluation%s failed: %s: %s" % (which, type(e).__name__, e), retry_allowed=False)
     if failure is not None:
         sys.stderr.write("%s\n" % failure.message)
         return result(False, exception=exception_info(failure.kind, failure.message), retry_allowed=False)

@@ -5,10 +5,13 @@ import json
 import os
 import sys
 import threading
+import time
 import traceback
 
 from .channel import LineSplitter
 from .flow_cache import execute, load_failure_result
+
+IDLE_GRACE = 0.5
 
 
 def run_single(channel, flows):
@@ -34,6 +37,8 @@ def run_single(channel, flows):
     sys.stderr.flush()
     saved = (os.dup(1), os.dup(2))
     readers = []
+    # When each reader began waiting for data (None while it relays some).
+    waiting = {}
     for stream, target in (("stdout", 1), ("stderr", 2)):
         r, w = os.pipe()
         os.dup2(w, target)
@@ -42,7 +47,9 @@ def run_single(channel, flows):
 
         def pump(fd=r, splitter=splitter):
             while True:
+                waiting[fd] = time.monotonic()
                 data = os.read(fd, 65536)
+                waiting[fd] = None
                 if not data:
                     break
                 splitter.feed(data)
@@ -51,7 +58,7 @@ def run_single(channel, flows):
 
         thread = threading.Thread(target=pump, daemon=True)
         thread.start()
-        readers.append(thread)
+        readers.append((thread, r, splitter))
     try:
         result = execute(spec, flows.loaded)
     except BaseException:
@@ -63,8 +70,15 @@ def run_single(channel, flows):
     sys.stderr.flush()
     os.dup2(saved[0], 1)
     os.dup2(saved[1], 2)
-    for thread in readers:
-        thread.join()
+    for thread, fd, splitter in readers:
+        while thread.is_alive():
+            thread.join(0.05)
+            since = waiting.get(fd)
+            if thread.is_alive() and since is not None and time.monotonic() - since > IDLE_GRACE:
+                # Only a process the task left running still holds the pipe, and it may never close it:
+                # what the task wrote has been relayed (a read returns at once while data is there).
+                splitter.flush()
+                break
     code = 0 if result.get("ok") else 1
     channel.send({"op": "finished", "key": key, "exit_code": code, "signal": None, "result": result})
     return code
