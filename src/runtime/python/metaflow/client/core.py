@@ -231,17 +231,11 @@ class Task(MetaflowObject):
 
     @property
     def finished(self):
-        try:
-            return bool(self._artifact_value("_task_ok"))
-        except Exception:
-            return False
+        return bool(self._artifact_value("_task_ok"))
 
     @property
     def successful(self):
-        try:
-            return bool(self._artifact_value("_success"))
-        except Exception:
-            return False
+        return bool(self._artifact_value("_success"))
 
     @property
     def exception(self):
