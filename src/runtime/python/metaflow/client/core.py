@@ -31,6 +31,8 @@ def _int_or_str(value):
 class MetaflowObject(object):
     _NAME = "object"
     _CHILD = None
+    # Entries of this object's folder that are not children (`_`-prefixed ones never are).
+    _NOT_CHILDREN = frozenset()
 
     def __init__(self, pathspec, _parent=None, _namespace_check=True, _root=None):
         self._root = _root or (_parent._root if _parent is not None else datastore_root())
@@ -83,7 +85,7 @@ class MetaflowObject(object):
             names = os.listdir(self._path)
         except FileNotFoundError:
             return []
-        return [n for n in names if not n.startswith((".", "_")) or (self._CHILD is Step and n == "_parameters")]
+        return [n for n in names if not n.startswith((".", "_")) and n not in self._NOT_CHILDREN]
 
     def _children(self):
         out = []
@@ -350,13 +352,6 @@ class Step(MetaflowObject):
     def _run_object(self):
         return _read_self(os.path.dirname(self._path))
 
-    def _child_ids(self):
-        try:
-            names = os.listdir(self._path)
-        except FileNotFoundError:
-            return []
-        return [n for n in names if not n.startswith((".", "_"))]
-
     def __iter__(self):
         tasks = self._children()
         tasks.sort(key=lambda t: _int_or_str(t.id))
@@ -383,13 +378,6 @@ class Run(MetaflowObject):
 
     def _run_object(self):
         return self._object
-
-    def _child_ids(self):
-        try:
-            names = os.listdir(self._path)
-        except FileNotFoundError:
-            return []
-        return [n for n in names if not n.startswith((".", "_"))]
 
     def _params_task(self):
         try:
@@ -453,6 +441,7 @@ class Run(MetaflowObject):
 class Flow(MetaflowObject):
     _NAME = "Flow"
     _CHILD = Run
+    _NOT_CHILDREN = frozenset(["data", "latest_run"])
 
     def __init__(self, pathspec, **kwargs):
         super(Flow, self).__init__(pathspec, **kwargs)
@@ -460,13 +449,6 @@ class Flow(MetaflowObject):
     def _in_namespace(self):
         ns = get_namespace()
         return ns is None or any(True for _ in self.runs())
-
-    def _child_ids(self):
-        try:
-            names = os.listdir(self._path)
-        except FileNotFoundError:
-            return []
-        return [n for n in names if not n.startswith((".", "_")) and n != "data" and n != "latest_run"]
 
     def runs(self, *tags):
         for run in self._iter_runs():
