@@ -21,8 +21,16 @@ export interface RuntimeSettings {
   maxLogBytes: number;
 }
 
-export function resolveRuntimeSettings(config: MetaflowConfig, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = os.platform()): RuntimeSettings {
+/** The interpreter to run, and where that choice came from (for the "python not found" message). */
+export function pythonSetting(config: MetaflowConfig, platform: NodeJS.Platform = os.platform()): { python: string; pythonSource: string } {
   const python = config.get(PYTHON_SETTING);
+  return {
+    python: python?.value ?? (platform === 'win32' ? 'python' : 'python3'),
+    pythonSource: python ? (python.source === 'env' ? `environment variable ${PYTHON_SETTING}` : `${python.file ?? python.source} (${PYTHON_SETTING})`) : 'default',
+  };
+}
+
+export function resolveRuntimeSettings(config: MetaflowConfig, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = os.platform()): RuntimeSettings {
   const mode = config.getString(WORKER_MODE_SETTING) ?? (platform === 'win32' ? 'process' : 'fork-server');
   if (mode !== 'fork-server' && mode !== 'process') {
     throw new Error(`${WORKER_MODE_SETTING}="${mode}" is not a worker mode; use "fork-server" or "process"`);
@@ -31,8 +39,7 @@ export function resolveRuntimeSettings(config: MetaflowConfig, env: NodeJS.Proce
   const maxNumSplits = config.getInt('METAFLOW_RUN_MAX_NUM_SPLITS') ?? 100;
   const maxLogMb = config.getInt('METAFLOW_RUN_MAX_LOG_SIZE') ?? 10;
   return {
-    python: python?.value ?? (platform === 'win32' ? 'python' : 'python3'),
-    pythonSource: python ? (python.source === 'env' ? `environment variable ${PYTHON_SETTING}` : `${python.file ?? python.source} (${PYTHON_SETTING})`) : 'default',
+    ...pythonSetting(config, platform),
     workerMode: platform === 'win32' ? 'process' : mode,
     user: resolveUsername(env, config.getString('METAFLOW_USER')),
     sysrootLocal: config.getString('METAFLOW_DATASTORE_SYSROOT_LOCAL'),

@@ -1,10 +1,9 @@
 // `dump` and `logs`: read a run's tasks from the local datastore (a spin run's from the spin datastore).
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { DATASTORE_DIR, findLocalRoot, SPIN_DATASTORE_DIR } from '../config/datastoreRoot';
 import { MetaflowConfig } from '../config/metaflowConfig';
 import { resolveInterpreter } from '../config/pythonInterpreter';
-import { PYTHON_SETTING } from '../config/runtimeSettings';
+import { pythonSetting } from '../config/runtimeSettings';
 import { dumpTasks } from '../datastore/artifactDump';
 import { LocalLayout } from '../datastore/localLayout';
 import { latestAttempt, PathspecError, readTaskLog, resolveTasks, type TaskRef } from '../datastore/taskFiles';
@@ -36,20 +35,23 @@ function locate(io: InspectIO, pathspec: string): { layout: LocalLayout; tasks: 
   throw first!;
 }
 
+/** `locate`, with its error printed for the user instead of thrown. */
+function locateOrReport(io: InspectIO, pathspec: string): ReturnType<typeof locate> | undefined {
+  try {
+    return locate(io, pathspec);
+  } catch (err) {
+    io.stderr(`${(err as Error).message}\n`);
+    return undefined;
+  }
+}
+
 export async function dumpArtifacts(
   options: { pathspec: string; includePrivate: boolean; maxValueSize: number; include?: string[]; json: boolean },
   io: InspectIO,
 ): Promise<number> {
-  let found;
-  try {
-    found = locate(io, options.pathspec);
-  } catch (err) {
-    io.stderr(`${(err as Error).message}\n`);
-    return 1;
-  }
-  const command = found.config.getString(PYTHON_SETTING) ?? (process.platform === 'win32' ? 'python' : 'python3');
-  const python = resolveInterpreter(command, io.env, io.cwd, process.platform).executable;
-  const pythonPath = locateEmbeddedPython();
+  const found = locateOrReport(io, options.pathspec);
+  if (!found) return 1;
+  const python = resolveInterpreter(pythonSetting(found.config).python, io.env, io.cwd, process.platform).executable;
   const dumped = await dumpTasks(
     python,
     {
@@ -60,7 +62,7 @@ export async function dumpArtifacts(
       include: options.include,
       private: options.includePrivate,
     },
-    workerEnv({ python, pythonSource: PYTHON_SETTING, pythonPath, flowFile: path.join(io.cwd, 'flow.py'), env: io.env }),
+    workerEnv({ pythonPath: locateEmbeddedPython(), env: io.env }),
   );
   if (options.json) {
     io.stdout(`${JSON.stringify(dumped, null, 2)}\n`);
@@ -88,13 +90,8 @@ export async function showLogs(
   options: { pathspec: string; streams: Array<'stdout' | 'stderr'>; timestamps: boolean; attempt?: number },
   io: InspectIO,
 ): Promise<number> {
-  let found;
-  try {
-    found = locate(io, options.pathspec);
-  } catch (err) {
-    io.stderr(`${(err as Error).message}\n`);
-    return 1;
-  }
+  const found = locateOrReport(io, options.pathspec);
+  if (!found) return 1;
   const many = found.tasks.length > 1;
   for (const t of found.tasks) {
     const attempt = options.attempt ?? latestAttempt(t.dir);

@@ -1,4 +1,5 @@
 // How the scheduler talks to Python: a pool that runs TaskSpecs and reports the worker's messages.
+import * as path from 'node:path';
 import type { TaskResult, TaskSpec } from '../workerProtocol';
 
 export interface WorkerPoolListener {
@@ -35,8 +36,6 @@ export interface WorkerLaunchOptions {
   env: NodeJS.ProcessEnv;
 }
 
-export type WorkerPoolFactory = (options: WorkerLaunchOptions) => WorkerPool;
-
 export class PythonNotFoundError extends Error {}
 
 /** The flow module failed to import: carries the Python traceback. */
@@ -49,12 +48,12 @@ export function pythonNotFound(options: WorkerLaunchOptions, detail: string): Py
   );
 }
 
-export function workerEnv(options: WorkerLaunchOptions): NodeJS.ProcessEnv {
-  const sep = process.platform === 'win32' ? ';' : ':';
+/** The embedded package first on PYTHONPATH, ahead of the user's own. */
+export function workerEnv(options: Pick<WorkerLaunchOptions, 'pythonPath' | 'env'>): NodeJS.ProcessEnv {
   const userPath = options.env.PYTHONPATH;
   return {
     ...options.env,
-    PYTHONPATH: userPath ? `${options.pythonPath}${sep}${userPath}` : options.pythonPath,
+    PYTHONPATH: userPath ? `${options.pythonPath}${path.delimiter}${userPath}` : options.pythonPath,
     PYTHONUNBUFFERED: '1',
   };
 }

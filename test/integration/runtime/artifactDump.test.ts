@@ -16,7 +16,7 @@ describe('dump of a wide step', () => {
         fs.mkdirSync(dir, { recursive: true });
         return { path: `WideFlow/1795000000000000/body/${i + 1}`, dir };
       });
-      const env = workerEnv({ python: 'python3', pythonSource: 'default', pythonPath: PYTHON_DIR, flowFile: path.join(ws.dir, 'flow.py'), env: testEnv(ws) });
+      const env = workerEnv({ pythonPath: PYTHON_DIR, env: testEnv(ws) });
       const dumped = await dumpTasks('python3', { root: ws.root, flow: 'WideFlow', tasks, max_value_size: 10 }, env);
       assert.equal(dumped.length, 2000);
       assert.equal(dumped[1999].path, 'WideFlow/1795000000000000/body/2000');
