@@ -6,10 +6,6 @@ export function nonLiteral(node: SyntaxNode): NonLiteral {
   return { $expr: node.text };
 }
 
-export function isNonLiteral(value: LiteralValue | undefined): value is NonLiteral {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as NonLiteral).$expr === 'string' && Object.keys(value).length === 1;
-}
-
 const SIMPLE_ESCAPES: Record<string, string> = {
   '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\n': '',
 };

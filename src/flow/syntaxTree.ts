@@ -12,10 +12,6 @@ export function nodeRange(node: SyntaxNode): SourceRange {
   return { start: toPosition(node.startPosition), end: toPosition(node.endPosition) };
 }
 
-export function spanRange(first: SyntaxNode, last: SyntaxNode): SourceRange {
-  return { start: toPosition(first.startPosition), end: toPosition(last.endPosition) };
-}
-
 /** Named children without comments, which the Python AST does not have. */
 export function statements(node: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];

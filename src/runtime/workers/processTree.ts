@@ -32,7 +32,3 @@ export function platformTreeKiller(platform: NodeJS.Platform): ProcessTreeKiller
   return platform === 'win32' ? new WindowsTreeKiller() : new PosixGroupKiller();
 }
 
-/** Fork-servers exist only where the platform has fork. */
-export function platformHasFork(platform: NodeJS.Platform): boolean {
-  return platform !== 'win32';
-}
