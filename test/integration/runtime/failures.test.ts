@@ -7,6 +7,9 @@ import { describeRun, finish, listFiles, pidAlive, runner, type Workspace, works
 
 const HEADER = 'from metaflow import FlowSpec, step, Parameter, retry, catch, timeout, current\nimport os, signal, sys, time\n\n';
 
+/** The plain end step most flows here finish with. */
+const END_STEP = '    @step\n    def end(self):\n        pass';
+
 function flow(name: string, body: string): string {
   return `${HEADER}class ${name}(FlowSpec):\n${body}\n\nif __name__ == "__main__":\n    ${name}()\n`;
 }
@@ -80,9 +83,7 @@ describe('bad input gets a clear message', () => {
     def join(self, inputs):
         self.next(self.end)
 
-    @step
-    def end(self):
-        pass`));
+${END_STEP}`));
     await expectFailure(file, /start.*(empty|nothing to iterate|zero)/i);
   });
 
@@ -101,9 +102,7 @@ describe('bad input gets a clear message', () => {
     def join(self, inputs):
         self.next(self.end)
 
-    @step
-    def end(self):
-        pass`));
+${END_STEP}`));
     const r = await runner(ws);
     const { result } = await finish(r.run({ flowFile: file, parameterArgs: [], maxNumSplits: 4 }));
     assert.equal(result.status, 'failed');
@@ -125,9 +124,7 @@ describe('bad input gets a clear message', () => {
     def down(self):
         self.next(self.end)
 
-    @step
-    def end(self):
-        pass`));
+${END_STEP}`));
     await expectFailure(file, /start.*sideways/);
   });
 
@@ -138,9 +135,7 @@ describe('bad input gets a clear message', () => {
         os.kill(os.getpid(), signal.SIGKILL)
         self.next(self.end)
 
-    @step
-    def end(self):
-        pass`));
+${END_STEP}`));
     await expectFailure(file, /killed by SIGKILL \(out of memory\?\)/);
   });
 
@@ -156,9 +151,7 @@ describe('bad input gets a clear message', () => {
         time.sleep(2)
         self.next(self.end)
 
-    @step
-    def end(self):
-        pass`));
+${END_STEP}`));
     const r = await runner(ws);
     const { result, events } = await finish(r.run({ flowFile: file, parameterArgs: [] }));
     assert.equal(result.status, 'failed');
@@ -173,9 +166,7 @@ describe('bad input gets a clear message', () => {
         self.handle = threading.Lock()
         self.next(self.end)
 
-    @step
-    def end(self):
-        pass`));
+${END_STEP}`));
     await expectFailure(file, /handle/);
   });
 
@@ -187,9 +178,7 @@ describe('bad input gets a clear message', () => {
     def start(self):
         self.next(self.end)
 
-    @step
-    def end(self):
-        pass`));
+${END_STEP}`));
     const r = await runner(ws);
     assert.throws(() => r.run({ flowFile: file, parameterArgs: ['--alpha', 'fast'] }), (e: Error) => e instanceof RunRefused && /parameter 'alpha' \(--alpha\): 'fast' is not a valid float/.test(e.message));
     assert.deepEqual(listFiles(ws.root), []);
@@ -201,9 +190,7 @@ describe('bad input gets a clear message', () => {
     def start(self):
         self.next(self.end)
 
-    @step
-    def end(self):
-        pass`));
+${END_STEP}`));
     const r = await runner(ws, { USER: 'root' });
     assert.throws(() => r.run({ flowFile: file, parameterArgs: [] }), /'root'.*Set METAFLOW_USER/);
   });
@@ -214,9 +201,7 @@ describe('bad input gets a clear message', () => {
     def start(self):
         self.next(self.missing)
 
-    @step
-    def end(self):
-        pass`));
+${END_STEP}`));
     const r = await runner(ws);
     assert.throws(() => r.run({ flowFile: file, parameterArgs: [] }), (e: Error) => e instanceof RunRefused && e.lintErrors.length > 0);
     assert.deepEqual(listFiles(ws.root), []);
@@ -229,9 +214,7 @@ describe('bad input gets a clear message', () => {
         x = (1 +
         self.next(self.end)
 
-    @step
-    def end(self):
-        pass`));
+${END_STEP}`));
     const r = await runner(ws);
     assert.throws(() => r.run({ flowFile: file, parameterArgs: [] }), (e: Error) => e instanceof RunRefused && e.syntaxErrors.length > 0 && /syntax error/.test(e.message));
     assert.deepEqual(listFiles(ws.root), []);
@@ -243,9 +226,7 @@ describe('bad input gets a clear message', () => {
     def start(self):
         self.next(self.end)
 
-    @step
-    def end(self):
-        pass`)}`);
+${END_STEP}`)}`);
     const r = await runner(ws);
     const { result, events } = await finish(r.run({ flowFile: file, parameterArgs: [] }));
     assert.equal(result.status, 'failed');
@@ -260,9 +241,7 @@ describe('bad input gets a clear message', () => {
     def start(self):
         self.next(self.end)
 
-    @step
-    def end(self):
-        pass`));
+${END_STEP}`));
     const r = await runner(ws, { METAFLOW_STUDIO_PYTHON: path.join(ws.dir, 'no-python-here') });
     const { result } = await finish(r.run({ flowFile: file, parameterArgs: [] }));
     assert.equal(result.status, 'failed');
@@ -275,9 +254,7 @@ describe('bad input gets a clear message', () => {
     def start(self):
         self.next(self.end)
 
-    @step
-    def end(self):
-        pass`));
+${END_STEP}`));
     const r = await runner(ws);
     await assert.rejects(r.spin({ flowFile: file, step: 'end' }), (e: Error) => e instanceof NoRunReachedStepError && /no run of SpinNoneFlow has reached step 'end'/.test(e.message));
   });
@@ -330,9 +307,7 @@ describe('retry, catch, timeout and cancel', () => {
             raise RuntimeError("first attempt fails")
         self.next(self.end)
 
-    @step
-    def end(self):
-        pass`));
+${END_STEP}`));
     const r = await runner(ws);
     const { result, events } = await finish(r.run({ flowFile: file, parameterArgs: [] }));
     assert.equal(result.status, 'succeeded', result.error);
@@ -353,9 +328,7 @@ describe('retry, catch, timeout and cancel', () => {
         time.sleep(60)
         self.next(self.end)
 
-    @step
-    def end(self):
-        pass`));
+${END_STEP}`));
     const r = await runner(ws);
     const { result } = await finish(r.run({ flowFile: file, parameterArgs: [] }));
     assert.equal(result.status, 'failed');
@@ -372,9 +345,7 @@ describe('retry, catch, timeout and cancel', () => {
     def start(self):
         self.next(self.end)
 
-    @step
-    def end(self):
-        pass`).replace('import os, signal, sys, time\n', 'import os, signal, sys, time\ntime.sleep(2.5)\n'));
+${END_STEP}`).replace('import os, signal, sys, time\n', 'import os, signal, sys, time\ntime.sleep(2.5)\n'));
     const r = await runner(ws, { METAFLOW_STUDIO_WORKER: 'process' });
     const { result } = await finish(r.run({ flowFile: file, parameterArgs: [] }));
     assert.equal(result.status, 'succeeded', result.error);
