@@ -13,7 +13,7 @@ import { generateLargeFlow } from './flowGenerator';
 import { ensureBuilt } from './support/freshBuild';
 import { bundleProbe } from './support/probeBundle';
 import { PROBE_DIR_ENV, probeFiles, writeJsonAtomically, type PaintOutcome, type ProbeConfig, type ProbeHost, type ProbeOutcome, type ProbeResults } from './support/probeProtocol';
-import { startProbeSession } from './support/probeSession';
+import { startExtensionTestSession } from '../test/support/extensionTests';
 
 const ROOT = resolve(__dirname, '..');
 const STEPS = 300;
@@ -111,12 +111,11 @@ async function measureRound(round: number, work: string, probeModule: string): P
   writeFileSync(files.config, JSON.stringify(config));
 
   const hostLog: string[] = [];
-  const session = await startProbeSession({
+  const session = await startExtensionTestSession({
     extensionDevelopmentPath: ROOT,
     extensionTestsPath: probeModule,
     workspace,
-    parentDir: dir,
-    env: { [PROBE_DIR_ENV]: probeDir },
+    server: { parentDir: dir, env: { [PROBE_DIR_ENV]: probeDir } },
     onLog: (line) => hostLog.push(line),
   });
   try {

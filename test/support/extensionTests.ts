@@ -1,11 +1,12 @@
-// Runs mocha suites inside the real extension host of code-server: the workbench URL `payload` carries
-// `extensionDevelopmentPath` and `extensionTestsPath` (code-server's CLI refuses them), the workbench
-// reports the exit code through `window.codeAutomationExit` and the host's console through
-// `window.codeAutomationLog`. A Chromium page is needed: the extension host starts only when a
-// workbench connects.
+// Runs mocha suites (or any `run()` module) inside the real extension host of code-server: the
+// workbench URL `payload` carries `extensionDevelopmentPath` and `extensionTestsPath` (code-server's CLI
+// refuses them), the workbench reports the exit code through `window.codeAutomationExit` and the host's
+// console through `window.codeAutomationLog`. A Chromium page is needed: the extension host starts only
+// when a workbench connects.
 import { format } from 'node:util';
-import { launchBrowser } from './browser';
-import { startCodeServer, type CodeServerOptions } from './codeServer';
+import type { Page } from 'playwright-core';
+import { type Browser, launchBrowser } from './browser';
+import { type CodeServer, type CodeServerOptions, startCodeServer } from './codeServer';
 
 export interface ExtensionTestRun {
   /** The extension under development (its package.json folder). */
@@ -20,23 +21,30 @@ export interface ExtensionTestRun {
   timeoutMs?: number;
 }
 
-/** Returns the exit code the workbench reported (0 when every test passed). */
-export async function runExtensionTests(run: ExtensionTestRun): Promise<number> {
+/** A workbench running the tests module; its page stays reachable (to watch webviews) until `close()`. */
+export interface ExtensionTestSession {
+  server: CodeServer;
+  page: Page;
+  /** The exit code the workbench reports once `run()` has settled (0 = it resolved). */
+  exited: Promise<number>;
+  /** Stops Chromium and code-server's whole process group. */
+  close(): Promise<void>;
+}
+
+export async function startExtensionTestSession(run: Omit<ExtensionTestRun, 'timeoutMs'>): Promise<ExtensionTestSession> {
   const server = await startCodeServer(run.server);
-  const browser = await launchBrowser().catch(async (err) => {
-    await server.stop();
-    throw err;
-  });
+  let browser: Browser | undefined;
   try {
+    browser = await launchBrowser();
     const { page } = browser;
-    let exited: (code: number) => void = () => undefined;
-    const exit = new Promise<number>((resolve) => {
-      exited = resolve;
+    let report: (code: number) => void = () => undefined;
+    const exited = new Promise<number>((resolve) => {
+      report = resolve;
     });
-    await page.exposeFunction('codeAutomationLog', (_level: unknown, args: unknown[]) => {
+    await page.exposeFunction('codeAutomationLog', (_level: unknown, args: unknown) => {
       run.onLog?.(format(...(Array.isArray(args) ? args : [args])));
     });
-    await page.exposeFunction('codeAutomationExit', (code: number) => exited(code));
+    await page.exposeFunction('codeAutomationExit', (code: number) => report(code));
     const payload: Array<[string, string]> = [
       ['extensionDevelopmentPath', server.remoteUri(run.extensionDevelopmentPath)],
       ['extensionTestsPath', server.remoteUri(run.extensionTestsPath)],
@@ -44,18 +52,35 @@ export async function runExtensionTests(run: ExtensionTestRun): Promise<number> 
       ['skipReleaseNotes', 'true'],
     ];
     await page.goto(server.url(run.workspace, payload));
-    const timeoutMs = run.timeoutMs ?? 300_000;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<number>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the extension tests did not finish within ${timeoutMs} ms\n${server.output()}`)), timeoutMs);
-    });
-    try {
-      return await Promise.race([exit, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
-  } finally {
-    await browser.close();
+    const opened = browser;
+    return {
+      server,
+      page,
+      exited,
+      async close() {
+        await opened.close();
+        await server.stop();
+      },
+    };
+  } catch (err) {
+    await browser?.close();
     await server.stop();
+    throw err;
+  }
+}
+
+/** Returns the exit code the workbench reported (0 when every test passed). */
+export async function runExtensionTests(run: ExtensionTestRun): Promise<number> {
+  const session = await startExtensionTestSession(run);
+  const timeoutMs = run.timeoutMs ?? 300_000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<number>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the extension tests did not finish within ${timeoutMs} ms\n${session.server.output()}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([session.exited, timedOut]);
+  } finally {
+    clearTimeout(timer);
+    await session.close();
   }
 }
