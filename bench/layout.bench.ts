@@ -4,7 +4,7 @@
 import ELK from 'elkjs/lib/elk.bundled.js';
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { createDagSnapshot } from '../src/layout/dagSnapshot';
+import { createDagSnapshot } from '../src/protocol/dagSnapshot';
 import { FlowLayout } from '../src/layout/flowLayout';
 import { createFlowAnalyzer } from '../src/flow/analyzer';
 import type { FlowInfo } from '../src/flow/types';

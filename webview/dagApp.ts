@@ -1,6 +1,6 @@
 // The DAG panel's webview: draws the host's snapshots, applies run updates, and turns clicks and keys
 // into messages. Everything it shows can be rebuilt from the saved state, so a reload redraws at once.
-import type { DagSnapshot, HostToWebview, WebviewToHost } from './protocol';
+import type { DagSnapshot, HostToWebview, WebviewToHost } from '../src/protocol/dagPanel';
 import type { PositionedNode } from '../src/layout/types';
 import { exportSvg } from './exportSvg';
 import { neighbour, type Direction } from './navigation';

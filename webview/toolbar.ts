@@ -1,6 +1,6 @@
 // The panel's header: flow name and picker, run status, zoom and export buttons (an ARIA toolbar:
 // one tab stop, arrow keys move between its controls).
-import type { DagSnapshot } from './protocol';
+import type { DagSnapshot } from '../src/protocol/dagPanel';
 import { htmlEl } from './svg';
 
 export type ToolbarAction = 'zoomOut' | 'zoomIn' | 'fit' | 'actualSize' | 'exportSvg';

@@ -4,10 +4,10 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FlowInfo } from '../flow/types';
-import { createDagSnapshot, pickFlow, type RunSummary } from '../layout/dagSnapshot';
+import { createDagSnapshot, pickFlow, type RunSummary } from '../protocol/dagSnapshot';
 import type { FlowLayout } from '../layout/flowLayout';
 import type { StepRunState } from '../layout/types';
-import type { DagSnapshot, HostToWebview, WebviewToHost } from '../../webview/protocol';
+import type { DagSnapshot, HostToWebview, WebviewToHost } from '../protocol/dagPanel';
 import { createNonce, renderDagHtml } from './dagPanelHtml';
 import type { AnalysedDocument, FlowDocuments } from './flowDocuments';
 import { parseWebviewMessage, type ShownDrawing } from './webviewMessages';

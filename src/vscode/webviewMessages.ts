@@ -1,7 +1,7 @@
 // Checks what the DAG webview posts before the host acts on it. The webview is untrusted input: a message
 // must have the protocol's shape and may only name the file and flows the host itself sent it. Pure (no
 // vscode import) so that it is unit-tested.
-import type { WebviewToHost } from '../../webview/protocol';
+import type { WebviewToHost } from '../protocol/dagPanel';
 
 /** What the webview was last given to draw. */
 export interface ShownDrawing {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createNonce, renderDagHtml } from '../../../src/vscode/dagPanelHtml';
-import type { HostToWebview, WebviewToHost } from '../../../webview/protocol';
+import type { HostToWebview, WebviewToHost } from '../../../src/protocol/dagPanel';
 import { CHROMIUM_PATH } from '../../support/browser';
 import { THEMES, type ThemeClass } from './themes';
 

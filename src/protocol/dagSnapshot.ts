@@ -1,7 +1,7 @@
 // Builds the full snapshot the DAG panel sends to its webview from one file's analysis.
 import type { FileAnalysis, FlowInfo } from '../flow/types';
-import type { DagSnapshot } from '../../webview/protocol';
-import type { PositionedGraph } from './types';
+import type { DagSnapshot } from './dagPanel';
+import type { PositionedGraph } from '../layout/types';
 
 export type RunSummary = NonNullable<DagSnapshot['run']>;
 

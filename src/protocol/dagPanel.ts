@@ -1,6 +1,7 @@
-// The one message protocol between the DAG panel host (src/vscode/dagPanel.ts) and its webview.
+// The one message protocol between the DAG panel host (src/vscode/dagPanel.ts) and its webview (webview/).
+// It lives under src/ so that both sides import it and nothing in src/ reaches into webview/.
 // Full snapshots, never deltas: the webview can be reloaded at any time and redraws from the last one.
-import type { PositionedGraph, StepRunState } from '../src/layout/types';
+import type { PositionedGraph, StepRunState } from '../layout/types';
 
 export interface DagSnapshot {
   /** Absolute path of the flow file (shown in the header; used in messages back). */

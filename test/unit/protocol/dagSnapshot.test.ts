@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createDagSnapshot, flowLevelErrors, pickFlow } from '../../../src/layout/dagSnapshot';
+import { createDagSnapshot, flowLevelErrors, pickFlow } from '../../../src/protocol/dagSnapshot';
 import { FlowLayout } from '../../../src/layout/flowLayout';
 import type { FileAnalysis } from '../../../src/flow/types';
-import { buildFlow, showcaseFlow } from './flowBuilder';
+import { buildFlow, showcaseFlow } from '../layout/flowBuilder';
 
 function analysisOf(...flows: ReturnType<typeof buildFlow>[]): FileAnalysis {
   return { isFlowFile: true, flows, syntaxErrors: [] };
