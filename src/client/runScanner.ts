@@ -1,0 +1,37 @@
+// Every task of a run, read from files only: the run's status when its end task has not succeeded, the
+// run state a DAG draws, and run comparison all start here.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { listTaskIds, readTask, safeMtime, type TaskDetail } from './taskReader';
+
+/** Steps a run's directory holds; `_parameters` is bookkeeping and hidden, as in Metaflow's Client. */
+export function listStepNames(runDir: string): string[] {
+  const entries = fs.readdirSync(runDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('_') && !e.name.startsWith('.'));
+  const started = new Map(entries.map((e) => [e.name, safeMtime(path.join(runDir, e.name, '_meta', '_self.json')) || safeMtime(path.join(runDir, e.name))]));
+  return entries.map((e) => e.name).sort((a, b) => started.get(a)! - started.get(b)! || a.localeCompare(b));
+}
+
+export interface ScannedRun {
+  steps: Map<string, TaskDetail[]>;
+  /** Newest mtime of any step directory: when the run last created a task. */
+  lastActivity: number;
+  errors: string[];
+}
+
+export function scanRunTasks(root: string, flow: string, runId: string, withAttempts = false): ScannedRun {
+  const runDir = path.join(root, flow, runId);
+  const steps = new Map<string, TaskDetail[]>();
+  const errors: string[] = [];
+  let lastActivity = 0;
+  for (const step of listStepNames(runDir)) {
+    const stepDir = path.join(runDir, step);
+    lastActivity = Math.max(lastActivity, safeMtime(stepDir));
+    try {
+      steps.set(step, listTaskIds(stepDir).map((id) => readTask(root, flow, runId, step, id, withAttempts)));
+    } catch (err) {
+      errors.push(`cannot list ${stepDir}: ${(err as Error).message}`);
+      steps.set(step, []);
+    }
+  }
+  return { steps, lastActivity, errors };
+}

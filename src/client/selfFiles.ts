@@ -1,0 +1,31 @@
+// The `_meta/_self.json` object files of flows, runs and steps (reference §2.5).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface SelfFile {
+  ts_epoch?: number;
+  user_name?: string;
+  tags?: string[];
+  system_tags?: string[];
+}
+
+export function readSelf(dir: string): SelfFile {
+  const file = path.join(dir, '_meta', '_self.json');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${file} is missing (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  try {
+    const parsed = JSON.parse(text) as SelfFile;
+    if (!parsed || typeof parsed !== 'object') throw new Error('not a JSON object');
+    return parsed;
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.map(String) : [];
+}
