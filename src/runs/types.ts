@@ -42,12 +42,21 @@ export interface TaskState {
 
 export interface StepState {
   name: string;
+  /**
+   * `idle` before the run starts and, once it has finished, for steps that never ran (switch branches not
+   * taken, steps after a failure, every step but the one a spin runs); `pending` while the run goes and
+   * the step has more tasks to come but none running; `succeeded` only when every task it will run is done.
+   */
   status: StepStatus;
   /** Task ids of this step in start order. */
   taskIds: string[];
   /** Tasks expected for this step once known (foreach fan-out), else undefined. */
   expected?: number;
+  /** Tasks that ran and succeeded (clones not included). */
   succeeded: number;
+  /** Tasks cloned from the origin run by a resume. */
+  cloned: number;
+  /** Tasks that failed with no retry to come. */
   failed: number;
   running: number;
   retrying: number;
@@ -65,7 +74,9 @@ export interface RunState {
   /** `Flow/run`. */
   pathspec: string;
   kind: RunKind;
+  /** `running` from the moment the fold exists (the run was requested), before run_started too. */
   status: RunStatus;
+  /** The run_started event's time; until then, when the fold was made. */
   startedAt: number;
   finishedAt?: number;
   durationMs?: number;

@@ -6,7 +6,7 @@ import type { AttemptState, RunState, StepState, TaskState } from '../../../src/
 const T0 = 1_700_000_000_000;
 
 function step(name: string): StepState {
-  return { name, status: 'idle', taskIds: [], succeeded: 0, failed: 0, running: 0, retrying: 0, maxAttempt: 0 };
+  return { name, status: 'idle', taskIds: [], succeeded: 0, cloned: 0, failed: 0, running: 0, retrying: 0, maxAttempt: 0 };
 }
 
 function task(stepName: string, taskId: string, attempts: AttemptState[], extra: Partial<TaskState> = {}): TaskState {
