@@ -1,4 +1,5 @@
 // Composition root: builds every service and registers every provider. Nothing else lives here.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { createFlowAnalyzer } from './flow/analyzer';
 import { FlowLayout } from './layout/flowLayout';
@@ -15,6 +16,15 @@ import { ShowDagCommand } from './vscode/showDagCommand';
 import { StepDefinitionProvider } from './vscode/stepDefinition';
 import { StepHoverProvider } from './vscode/stepHover';
 import { WorkspaceFlowIndex } from './vscode/workspaceIndex';
+import { RunRegistry } from './runs/runRegistry';
+import { InterpreterService } from './vscode/interpreter';
+import { RunOutputChannel } from './vscode/outputChannelRuns';
+import { RunCommands } from './vscode/runCommands';
+import { RunDiagnostics } from './vscode/runDiagnostics';
+import { RunForm } from './vscode/runForm';
+import { RunLauncher } from './vscode/runLauncher';
+import { createRunnerFactory } from './vscode/runnerFactory';
+import { RunStatusBar } from './vscode/statusBarRuns';
 
 const PYTHON: vscode.DocumentSelector = { language: 'python' };
 
@@ -22,10 +32,17 @@ const PYTHON: vscode.DocumentSelector = { language: 'python' };
 export interface MetaflowStudioApi {
   documents: AnalysedDocuments;
   index: WorkspaceFlowIndex;
+  /** Runs started in this window, live and recent, with their folded state. */
+  runs: RunRegistry;
+  /** The "Metaflow" Output channel's appended text, as it is appended. */
+  runOutput: Pick<RunOutputChannel, 'onDidAppend'>;
+  runDiagnostics: Pick<RunDiagnostics, 'get'>;
+  runStatusBar: Pick<RunStatusBar, 'text'>;
 }
 
 export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
-  const log = vscode.window.createOutputChannel('Metaflow', { log: true });
+  // Diagnostics of the extension itself; the "Metaflow" channel holds what runs print (outputChannelRuns.ts says why).
+  const log = vscode.window.createOutputChannel('Metaflow Studio', { log: true });
   const settings = new Settings(log);
   // Analysis is static (nothing from the workspace is executed), so it also runs in untrusted workspaces.
   const analyzer = new LazyAnalyzer(() => createFlowAnalyzer({ wasmDir: vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath }), log);
@@ -35,6 +52,19 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
   const panel = new DagPanelManager({ extensionUri: context.extensionUri, documents, layout, log: (line) => log.info(line) });
   const showDag = new ShowDagCommand({ documents, index, panel });
   const codeLens = new FlowCodeLensProvider(documents);
+  const runs = new RunRegistry();
+  const runOutput = new RunOutputChannel();
+  const runDiagnostics = new RunDiagnostics();
+  const runStatusBar = new RunStatusBar(runs);
+  const runLauncher = new RunLauncher({
+    runners: createRunnerFactory({ analyzer: () => analyzer.load(), embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'), env: process.env }),
+    registry: runs,
+    interpreter: new InterpreterService({ log }),
+    output: runOutput,
+    diagnostics: runDiagnostics,
+    isTrusted: () => vscode.workspace.isTrusted,
+  });
+  const runCommands = new RunCommands({ documents, index, launcher: runLauncher, registry: runs, form: new RunForm(context.workspaceState), output: runOutput, statusBar: runStatusBar });
 
   context.subscriptions.push(
     log,
@@ -50,8 +80,14 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
     vscode.languages.registerDefinitionProvider(PYTHON, new StepDefinitionProvider(documents)),
     vscode.languages.registerDocumentSymbolProvider(PYTHON, new FlowSymbolProvider(documents), { label: 'Metaflow' }),
     vscode.commands.registerCommand(SHOW_DAG_COMMAND, (uri?: unknown, flow?: unknown) => showDag.run(uri, flow)),
+    runOutput,
+    runDiagnostics,
+    runStatusBar,
+    runLauncher,
+    ...runCommands.register(),
+    { dispose: () => runs.cancelAll() },
   );
-  return { documents, index };
+  return { documents, index, runs, runOutput, runDiagnostics, runStatusBar };
 }
 
 export function deactivate(): void {}

@@ -56,3 +56,20 @@ export class Settings implements vscode.Disposable {
     this.changed.dispose();
   }
 }
+
+/** Run settings: read where a run starts, so a change applies to the next run without a reload. */
+export const PROMPT_FOR_PARAMETERS_SETTING = 'metaflow.run.promptForParameters';
+export const PYTHON_PATH_SETTING = 'metaflow.pythonPath';
+export const ENGINE_SETTING = 'metaflow.engine';
+
+export type Engine = 'embedded' | 'installed';
+
+export function runSettings(scope?: vscode.ConfigurationScope): { promptForParameters: boolean; pythonPath?: string; engine: Engine } {
+  const config = vscode.workspace.getConfiguration(undefined, scope);
+  const pythonPath = config.get<unknown>(PYTHON_PATH_SETTING);
+  return {
+    promptForParameters: config.get<unknown>(PROMPT_FOR_PARAMETERS_SETTING) !== false,
+    pythonPath: typeof pythonPath === 'string' && pythonPath.trim() !== '' ? pythonPath.trim() : undefined,
+    engine: config.get<unknown>(ENGINE_SETTING) === 'installed' ? 'installed' : 'embedded',
+  };
+}
