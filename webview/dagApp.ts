@@ -1,12 +1,15 @@
-// The DAG panel's webview: draws the host's snapshots, applies run updates, and turns clicks and keys
-// into messages. Everything it shows can be rebuilt from the saved state, so a reload redraws at once.
-import type { DagSnapshot, HostToWebview, WebviewToHost } from '../src/protocol/dagPanel';
+// The DAG panel's webview: draws the host's snapshots, applies run updates (nodes and timeline), and turns
+// clicks and keys into messages. Everything it shows can be rebuilt from the saved state, so a reload redraws at once.
+import type { DagSnapshot, HostToWebview, RunStateMessage, WebviewToHost } from '../src/protocol/dagPanel';
 import type { PositionedNode } from '../src/layout/types';
+import type { TimelineSort } from '../src/runs/timeline';
 import { exportSvg } from './exportSvg';
 import { neighbour, type Direction } from './navigation';
+import { NodeMenu, type NodeMenuAction } from './nodeMenu';
 import { applyRunState, renderDefs, renderGraph, type RenderedGraph } from './renderGraph';
 import { htmlEl, svgEl } from './svg';
-import { Toolbar, type ToolbarAction } from './toolbar';
+import { TimelineView } from './timelineView';
+import { Toolbar, type RunAction, type ToolbarAction } from './toolbar';
 import { Viewport, type View } from './viewport';
 
 export interface VsCodeApi {
@@ -17,8 +20,12 @@ export interface VsCodeApi {
 
 interface SavedState {
   snapshot?: DagSnapshot;
+  /** The last run state of the drawing, for its timeline. */
+  run?: RunStateMessage;
   empty?: string;
   view?: View & { key: string };
+  timeline?: boolean;
+  sort?: TimelineSort;
 }
 
 const ARROWS: Record<string, Direction> = { ArrowUp: 'up', ArrowDown: 'down', ArrowLeft: 'left', ArrowRight: 'right' };
@@ -38,6 +45,11 @@ export class DagApp {
   private readonly svg = svgEl('svg', { class: 'dag', role: 'group', 'aria-roledescription': 'flow graph' });
   private readonly layer = svgEl('g', { 'data-layer': 'viewport' });
   private readonly viewport: Viewport;
+  private readonly menu: NodeMenu;
+  private readonly timeline: TimelineView;
+  private run?: RunStateMessage;
+  private selected?: string;
+  private timelineShown = false;
 
   constructor(
     private readonly root: HTMLElement,
@@ -46,12 +58,16 @@ export class DagApp {
     this.toolbar = new Toolbar(
       (action) => this.act(action),
       (flow) => this.snapshot && this.post({ type: 'selectFlow', file: this.snapshot.file, flow }),
+      (action) => this.runAction(action),
     );
     this.svg.append(renderDefs(), this.layer);
     this.viewport = new Viewport(this.svg, this.layer, (view) => this.onView(view));
-    const canvas = htmlEl('main', { class: 'canvas' }, this.svg, this.emptyState);
+    this.menu = new NodeMenu((action, step) => this.menuAction(action, step));
+    this.timeline = new TimelineView({ openLogs: (pathspec) => this.post({ type: 'showTaskLogs', pathspec }), sortChanged: () => this.save() });
+    this.timeline.element.hidden = true;
+    const canvas = htmlEl('main', { class: 'canvas' }, this.svg, this.emptyState, this.menu.element);
     this.banner.hidden = true;
-    this.root.replaceChildren(this.toolbar.element, this.banner, canvas);
+    this.root.replaceChildren(this.toolbar.element, this.banner, canvas, this.timeline.element);
   }
 
   start(): void {
@@ -61,13 +77,18 @@ export class DagApp {
     this.svg.addEventListener('keydown', (e) => this.onNodeKey(e));
     this.svg.addEventListener('focusin', (e) => this.onFocus(e));
     this.svg.addEventListener('focusout', () => this.highlight(undefined));
+    this.svg.addEventListener('contextmenu', (e) => this.onContextMenu(e));
     this.svg.addEventListener('wheel', () => (this.autoFit = undefined), { passive: true });
     this.svg.addEventListener('pointerdown', () => (this.autoFit = undefined));
     new ResizeObserver(() => this.refit()).observe(this.svg);
     window.addEventListener('error', (e) => this.post({ type: 'error', message: `DAG view: ${e.message}` }));
     const saved = this.host.getState() as SavedState | undefined;
-    if (saved?.snapshot) this.showSnapshot(saved.snapshot, saved.view);
-    else this.showEmpty(saved?.empty ?? 'Open a Python file that defines a flow to see its graph.');
+    if (saved?.sort) this.timeline.setSort(saved.sort);
+    if (saved?.timeline) this.setTimeline(true);
+    if (saved?.snapshot) {
+      this.showSnapshot(saved.snapshot, saved.view);
+      if (saved.run && saved.run.runId === saved.snapshot.run?.runId) this.applyRun(saved.run);
+    } else this.showEmpty(saved?.empty ?? 'Open a Python file that defines a flow to see its graph.');
     this.post({ type: 'ready' });
   }
 
@@ -102,6 +123,13 @@ export class DagApp {
     this.svg.setAttribute('aria-label', `Graph of ${snapshot.graph.flow}: ${snapshot.graph.nodes.length} steps. Arrow keys follow edges, Enter opens the step.`);
     this.rendered = renderGraph(this.layer, snapshot.graph);
     this.toolbar.update(snapshot);
+    if (key !== this.viewKey || !snapshot.graph.nodes.some((n) => n.step === this.selected)) this.select(undefined);
+    else this.select(this.selected);
+    // Another run (or none): the timeline of the one before no longer belongs here.
+    if (this.run && this.run.runId !== snapshot.run?.runId) {
+      this.run = undefined;
+      this.timeline.update(undefined);
+    }
     this.banner.hidden = snapshot.flowErrors.length === 0;
     // The banner is an alert: rewriting it with the same problems (every re-analysis does) would announce them again.
     const shownErrors = Array.from(this.banner.children, (line) => line.textContent ?? '');
@@ -130,21 +158,85 @@ export class DagApp {
     this.svg.classList.add('is-hidden');
     this.banner.hidden = true;
     this.toolbar.update(undefined);
+    this.run = undefined;
+    this.timeline.update(undefined);
+    this.menu.close(false);
+    this.selected = undefined;
     this.emptyState.replaceChildren(htmlEl('div', { class: 'empty-icon', 'aria-hidden': 'true' }), htmlEl('p', {}, message));
     this.emptyState.hidden = false;
     this.save();
   }
 
-  private applyRun(message: Extract<HostToWebview, { type: 'runState' }>): void {
+  private applyRun(message: RunStateMessage): void {
     if (!this.snapshot || !this.rendered) return;
     for (const node of this.snapshot.graph.nodes) {
       node.run = message.steps[node.step] ?? { status: 'idle' };
       const g = this.rendered.nodes.get(node.step);
       if (g) applyRunState(g, node);
     }
-    this.snapshot.run = { runId: message.runId, status: message.status };
+    this.snapshot.run = { runId: message.runId, status: message.status, ...(message.mode ? { mode: message.mode } : {}) };
+    this.run = message;
     this.toolbar.update(this.snapshot);
+    this.toolbar.setSelection(this.selected, true);
+    this.timeline.update(message.timeline);
     this.save();
+  }
+
+  private setTimeline(shown: boolean): void {
+    this.timelineShown = shown;
+    this.timeline.element.hidden = !shown;
+    this.toolbar.setTimeline(shown);
+    if (shown) this.timeline.refresh();
+  }
+
+  private runAction(action: RunAction): void {
+    const snapshot = this.snapshot;
+    if (!snapshot) return;
+    const file = snapshot.file;
+    const flow = snapshot.graph.flow;
+    switch (action) {
+      case 'runFlow':
+        return this.post({ type: 'runFlow', file, flow });
+      case 'showLive':
+        return this.post({ type: 'showLive' });
+      case 'toggleTimeline':
+        this.setTimeline(!this.timelineShown);
+        this.save();
+        return;
+      default:
+        if (this.selected) this.post({ type: 'stepAction', action, file, flow, step: this.selected });
+    }
+  }
+
+  private menuAction(action: NodeMenuAction, step: string): void {
+    if (!this.snapshot) return;
+    if (action === 'revealStep') this.reveal(step);
+    else this.post({ type: 'stepAction', action, file: this.snapshot.file, flow: this.snapshot.graph.flow, step });
+  }
+
+  /** The step the toolbar's step actions apply to (the last one clicked or focused). */
+  private select(step: string | undefined): void {
+    this.selected = step;
+    for (const [name, g] of this.rendered?.nodes ?? []) g.classList.toggle('selected', name === step);
+    this.toolbar.setSelection(step, this.snapshot?.run !== undefined);
+  }
+
+  private onContextMenu(e: MouseEvent): void {
+    const g = (e.target as Element).closest<SVGGElement>('g.node');
+    if (!g?.dataset.step) return;
+    e.preventDefault();
+    g.focus({ preventScroll: true });
+    this.select(g.dataset.step);
+    const box = this.svg.getBoundingClientRect();
+    this.menu.open(g.dataset.step, e.clientX - box.left, e.clientY - box.top, this.snapshot?.run !== undefined, g);
+  }
+
+  private openMenuAt(g: SVGGElement): void {
+    const step = g.dataset.step;
+    if (!step) return;
+    const box = this.svg.getBoundingClientRect();
+    const node = g.getBoundingClientRect();
+    this.menu.open(step, node.left - box.left + 12, node.bottom - box.top + 4, this.snapshot?.run !== undefined, g);
   }
 
   private act(action: ToolbarAction): void {
@@ -182,11 +274,18 @@ export class DagApp {
     if (this.snapshot) this.post({ type: 'revealStep', file: this.snapshot.file, flow: this.snapshot.graph.flow, step });
   }
 
+  /** A step's primary action: with a run shown, its tasks (to open their logs); without one, its code. */
+  private open(step: string): void {
+    if (this.snapshot?.run) this.post({ type: 'stepAction', action: 'showTasks', file: this.snapshot.file, flow: this.snapshot.graph.flow, step });
+    else this.reveal(step);
+  }
+
   private onClick(e: MouseEvent): void {
     const g = (e.target as Element).closest<SVGGElement>('g.node');
     if (!g || this.viewport.dragged) return;
     g.focus({ preventScroll: true });
-    this.reveal(g.dataset.step ?? '');
+    this.select(g.dataset.step);
+    this.open(g.dataset.step ?? '');
   }
 
   private onNodeKey(e: KeyboardEvent): void {
@@ -194,8 +293,12 @@ export class DagApp {
     const step = g?.dataset.step;
     if (!step || !this.snapshot || !this.rendered) return;
     let target: string | undefined;
-    if (e.key === 'Enter' || e.key === ' ') {
-      this.reveal(step);
+    if (e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) {
+      e.preventDefault();
+      this.openMenuAt(g!);
+      return;
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      this.open(step);
     } else if (ARROWS[e.key]) {
       target = neighbour(this.snapshot.graph, step, ARROWS[e.key]);
     } else if (e.key === 'Home' || e.key === 'End') {
@@ -222,6 +325,7 @@ export class DagApp {
     const g = (e.target as Element).closest<SVGGElement>('g.node');
     const node = g?.dataset.step ? this.node(g.dataset.step) : undefined;
     if (!node) return;
+    this.select(node.step);
     this.viewport.reveal(node);
     this.highlight(node.step);
   }
@@ -244,7 +348,10 @@ export class DagApp {
     if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
-      const state: SavedState = this.snapshot ? { snapshot: this.snapshot, view: { ...this.viewport.current, key: this.viewKey ?? '' } } : { empty: this.empty };
+      const timeline = { timeline: this.timelineShown, sort: this.timeline.sortOrder };
+      const state: SavedState = this.snapshot
+        ? { snapshot: this.snapshot, ...(this.run ? { run: this.run } : {}), view: { ...this.viewport.current, key: this.viewKey ?? '' }, ...timeline }
+        : { empty: this.empty, ...timeline };
       this.host.setState(state);
     }, SAVE_DELAY_MS);
   }

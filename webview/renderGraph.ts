@@ -2,6 +2,7 @@
 // from the layout; offsets inside a card come from the shared node metrics so that text fits as sized.
 import { NODE, describeStep, edgeLabelWidth, layoutBadges, smallTextWidth, titleWidth, EDGE_LABEL } from '../src/layout/nodeMetrics';
 import type { EdgeKind, PositionedEdge, PositionedGraph, PositionedNode, StepRunState } from '../src/layout/types';
+import { formatDuration } from '../src/runs/formatDuration';
 import { roundedPath } from './edgePath';
 import { kindIcon, statusIcon } from './icons';
 import { svgEl } from './svg';
@@ -33,11 +34,41 @@ function truncate(text: string, width: number, charWidth: (t: string) => number)
   return `${text.slice(0, cut)}…`;
 }
 
+/** On the card: done/total for a step of several tasks, else its duration once done; retries after. */
 export function runInfoText(run: StepRunState): string {
   const parts: string[] = [];
   if (run.tasksTotal !== undefined && run.tasksTotal > 0) parts.push(`${run.tasksDone ?? 0}/${run.tasksTotal}`);
+  else if (run.durationMs !== undefined) parts.push(formatDuration(run.durationMs));
   if (run.retries) parts.push(`↻${run.retries}`);
   return parts.join(' ');
+}
+
+type TaskCountState = 'succeeded' | 'failed' | 'running' | 'retrying' | 'pending';
+
+/** Tasks of a step of several tasks per state, in the order the progress bar draws them; undefined for a step of one task. */
+export function taskCounts(run: StepRunState): Array<{ state: TaskCountState; count: number }> | undefined {
+  if (run.tasksTotal === undefined || run.tasksTotal <= 1) return undefined;
+  const failed = run.tasksFailed ?? 0;
+  const running = run.tasksRunning ?? 0;
+  const retrying = run.tasksRetrying ?? 0;
+  const succeeded = Math.max(0, (run.tasksDone ?? 0) - failed);
+  const pending = Math.max(0, run.tasksTotal - succeeded - failed - running - retrying);
+  return [
+    { state: 'succeeded', count: succeeded },
+    { state: 'failed', count: failed },
+    { state: 'running', count: running },
+    { state: 'retrying', count: retrying },
+    { state: 'pending', count: pending },
+  ];
+}
+
+function runDetails(run: StepRunState): string {
+  const counts = taskCounts(run);
+  const details: string[] = [run.status];
+  if (counts) details.push(`${run.tasksDone ?? 0} of ${run.tasksTotal} tasks done (${counts.filter((c) => c.count > 0).map((c) => `${c.count} ${c.state}`).join(', ')})`);
+  if (run.durationMs !== undefined) details.push(`took ${formatDuration(run.durationMs)}`);
+  if (run.retries) details.push(`${run.retries} ${run.retries === 1 ? 'retry' : 'retries'}`);
+  return details.join(', ');
 }
 
 function tooltip(node: PositionedNode): string {
@@ -45,8 +76,8 @@ function tooltip(node: PositionedNode): string {
   if (node.doc) lines.push(node.doc.trim());
   if (node.badges.length) lines.push(node.badges.map((b) => `@${b}`).join(' '));
   if (node.run.status !== 'idle') {
-    const details = [node.run.status, runInfoText(node.run), node.run.tasksFailed ? `${node.run.tasksFailed} failed` : '', node.run.message ?? ''].filter(Boolean);
-    lines.push(`Run: ${details.join(', ')}`);
+    lines.push(`Run: ${runDetails(node.run)}`);
+    if (node.run.message) lines.push(node.run.message);
   }
   for (const error of node.errors) lines.push(`⚠ ${error}`);
   return lines.join('\n');
@@ -54,7 +85,8 @@ function tooltip(node: PositionedNode): string {
 
 function ariaLabel(node: PositionedNode): string {
   const parts = [`Step ${node.step}`, describeStep(node)];
-  if (node.run.status !== 'idle') parts.push(node.run.status, runInfoText(node.run));
+  if (node.run.status !== 'idle') parts.push(runDetails(node.run));
+  if (node.run.message) parts.push(node.run.message);
   if (node.errors.length) parts.push(`${node.errors.length} lint error${node.errors.length > 1 ? 's' : ''}: ${node.errors.join(' ')}`);
   return parts.filter(Boolean).join(', ');
 }
@@ -72,7 +104,25 @@ export function applyRunState(g: SVGGElement, node: PositionedNode): void {
   if (info) slot.append(svgEl('text', { class: 'run-info', x: right, y: NODE.subtitleBaseline, 'text-anchor': 'end' }, info));
   const icon = statusIcon(node.run.status, right - (info ? smallTextWidth(info) + 4 : 0) - 13, NODE.subtitleBaseline - 11, 13);
   if (icon) slot.append(icon);
+  const counts = taskCounts(node.run);
+  if (counts) slot.append(progressBar(counts, node));
   g.append(slot);
+}
+
+/** A thin bar along the card's foot, one segment per task state, so a fan-out's progress reads at a glance. */
+function progressBar(counts: NonNullable<ReturnType<typeof taskCounts>>, node: PositionedNode): SVGGElement {
+  const total = counts.reduce((n, c) => n + c.count, 0);
+  const inset = 8;
+  const width = node.width - 2 * inset;
+  const bar = svgEl('g', { class: 'task-progress', transform: `translate(${inset} ${node.height - 5})`, 'aria-hidden': 'true' });
+  bar.append(svgEl('rect', { class: 'progress-track', width, height: 3, rx: 1.5 }));
+  let x = 0;
+  for (const { state, count } of counts) {
+    const w = total > 0 ? (width * count) / total : 0;
+    bar.append(svgEl('rect', { class: 'progress-seg', 'data-state': state, 'data-count': count, x, width: w, height: 3 }));
+    x += w;
+  }
+  return bar;
 }
 
 function edgeTarget(edge: PositionedEdge): string {

@@ -17,8 +17,14 @@ export interface StepRunState {
   tasksDone?: number;
   tasksTotal?: number;
   tasksFailed?: number;
+  /** Tasks running now, and tasks whose failed attempt waits for a retry (a fan-out shows a count per state). */
+  tasksRunning?: number;
+  tasksRetrying?: number;
   /** Highest attempt number seen (0 = first try). */
   retries?: number;
+  /** From the step's first task start to its last task end, once the step is done. */
+  durationMs?: number;
+  /** Why the step failed (the failing task's error), shown in the node's tooltip. */
   message?: string;
 }
 

@@ -2,6 +2,22 @@
 // It lives under src/ so that both sides import it and nothing in src/ reaches into webview/.
 // Full snapshots, never deltas: the webview can be reloaded at any time and redraws from the last one.
 import type { PositionedGraph, StepRunState } from '../layout/types';
+import type { TimelineModel } from '../runs/timeline';
+import type { RunStatus } from '../runs/types';
+
+/** `live`: the panel follows the flow's runs as they go. `past`: a run picked elsewhere (the Artifact Explorer) is shown. */
+export type RunMode = 'live' | 'past';
+
+/** The run a drawing shows: the header names it, and says whether it is the live one. */
+export interface RunSummary {
+  runId: string;
+  status: RunStatus;
+  mode?: RunMode;
+}
+
+/** What the panel can do with a step. `showTasks` lists the step's tasks in the shown run, to open their logs. */
+export type StepAction = 'runStep' | 'resumeFromStep' | 'showTasks';
+export const STEP_ACTIONS: readonly StepAction[] = ['runStep', 'resumeFromStep', 'showTasks'];
 
 export interface DagSnapshot {
   /** Absolute path of the flow file (shown in the header; used in messages back). */
@@ -12,12 +28,19 @@ export interface DagSnapshot {
   /** Lint errors of the flow that are not about one step (shown in a banner). */
   flowErrors: string[];
   /** Present while or after a run is shown: its id and overall status. */
-  run?: { runId: string; status: 'running' | 'succeeded' | 'failed' | 'cancelled' };
+  run?: RunSummary;
+}
+
+/** The run shown, as a full snapshot: every step's state and the timeline of its task attempts. */
+export interface RunStateMessage extends RunSummary {
+  type: 'runState';
+  steps: Record<string, StepRunState>;
+  timeline?: TimelineModel;
 }
 
 export type HostToWebview =
   | { type: 'snapshot'; snapshot: DagSnapshot }
-  | { type: 'runState'; runId: string; status: 'running' | 'succeeded' | 'failed' | 'cancelled'; steps: Record<string, StepRunState> }
+  | RunStateMessage
   | { type: 'empty'; message: string }
   | { type: 'command'; command: 'fit' | 'zoomIn' | 'zoomOut' | 'resetZoom' | 'exportSvg' };
 
@@ -26,4 +49,10 @@ export type WebviewToHost =
   | { type: 'revealStep'; file: string; flow: string; step: string }
   | { type: 'selectFlow'; file: string; flow: string }
   | { type: 'exportSvg'; flow: string; svg: string }
+  | { type: 'stepAction'; action: StepAction; file: string; flow: string; step: string }
+  | { type: 'runFlow'; file: string; flow: string }
+  /** A task of the shown run, by pathspec (`Flow/run/step/task`). */
+  | { type: 'showTaskLogs'; pathspec: string }
+  /** Leave the past run shown and follow the flow's live runs again. */
+  | { type: 'showLive' }
   | { type: 'error'; message: string };

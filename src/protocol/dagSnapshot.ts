@@ -1,9 +1,7 @@
 // Builds the full snapshot the DAG panel sends to its webview from one file's analysis.
 import type { FileAnalysis, FlowInfo } from '../flow/types';
-import type { DagSnapshot } from './dagPanel';
+import type { DagSnapshot, RunSummary } from './dagPanel';
 import type { PositionedGraph } from '../layout/types';
-
-export type RunSummary = NonNullable<DagSnapshot['run']>;
 
 /** The flow to draw: the one asked for when the file still defines it, else the first flow of the file. */
 export function pickFlow(analysis: FileAnalysis, requested?: string): FlowInfo | undefined {

@@ -1,34 +1,73 @@
 // The DAG panel: one webview beside the editor that draws the flow of the active Python editor (or the
-// last one drawn), redraws on every re-analysis, shows live run state, and answers the webview's requests
-// (reveal a step, pick another flow of the file, save the drawing as SVG).
+// last one drawn), redraws on every re-analysis, shows the state of the flow's live run (or of a past run
+// picked in the Artifact Explorer) with its timeline, and answers the webview's requests (reveal a step,
+// pick another flow of the file, save the drawing as SVG, run or resume a step, open a task's logs).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FlowInfo } from '../flow/types';
-import { createDagSnapshot, pickFlow, type RunSummary } from '../protocol/dagSnapshot';
 import type { FlowLayout } from '../layout/flowLayout';
-import type { StepRunState } from '../layout/types';
-import type { DagSnapshot, HostToWebview, WebviewToHost } from '../protocol/dagPanel';
+import type { DagSnapshot, HostToWebview, RunMode, RunStateMessage, StepAction, WebviewToHost } from '../protocol/dagPanel';
+import { runStateMessage } from '../protocol/dagRun';
+import { createDagSnapshot, pickFlow } from '../protocol/dagSnapshot';
+import { formatDuration } from '../runs/formatDuration';
+import type { RunState, TaskState } from '../runs/types';
 import { createNonce, renderDagHtml } from './dagPanelHtml';
 import type { AnalysedDocument, FlowDocuments } from './flowDocuments';
 import { parseWebviewMessage, type ShownDrawing } from './webviewMessages';
 
 export const DAG_VIEW_TYPE = 'metaflow.dag';
 
+/** A run the registry follows (src/runs/runRegistry.ts): what the panel reads of it. */
+export interface PanelRun {
+  flowFile: string;
+  flow: { name: string };
+  readonly state: RunState;
+}
+
+/** The run registry as the panel uses it: the runs going now, and word when one changes or ends. */
+export interface PanelRunSource {
+  active(): readonly PanelRun[];
+  onDidChange(listener: (run: PanelRun) => void): { dispose(): void };
+  onDidEnd(listener: (run: PanelRun) => void): { dispose(): void };
+}
+
 export interface DagPanelDependencies {
   extensionUri: vscode.Uri;
   documents: FlowDocuments;
   layout: Pick<FlowLayout, 'layout'>;
+  runs?: PanelRunSource;
   log?: (line: string) => void;
+  /** How often, at most, a live run's state is sent to the webview (full snapshots; default 150 ms). */
+  runUpdateIntervalMs?: number;
 }
+
+/** A past run shown instead of the live one, until the user asks for live or the flow runs again. */
+interface PinnedRun {
+  key: string;
+  state: RunState;
+  /** Runs already going when it was pinned: their updates do not take the panel back to live. */
+  ignore: Set<string>;
+}
+
+/** The commands the node actions run (owned by the run commands; the panel only asks for them). */
+const STEP_COMMANDS: Record<Exclude<StepAction, 'showTasks'>, string> = { runStep: 'metaflow.runStep', resumeFromStep: 'metaflow.resumeFromStep' };
+const RUN_FLOW_COMMAND = 'metaflow.runFlow';
+const SHOW_TASK_LOGS_COMMAND = 'metaflow.showTaskLogs';
+const RUN_UPDATE_INTERVAL_MS = 150;
+
+const TASK_ICONS: Record<TaskState['status'], string> = {
+  pending: '$(clock)',
+  running: '$(sync~spin)',
+  succeeded: '$(pass)',
+  failed: '$(error)',
+  retrying: '$(debug-restart)',
+  cloned: '$(copy)',
+};
 
 interface Shown {
   uri: vscode.Uri;
   /** The flow asked for; the first flow of the file when absent or gone. */
   flow?: string;
-}
-
-interface RunRecord extends RunSummary {
-  steps: Record<string, StepRunState>;
 }
 
 const NO_FLOW_MESSAGE =
@@ -66,9 +105,17 @@ export class DagPanelManager implements vscode.Disposable {
   private latest?: Extract<HostToWebview, { type: 'snapshot' | 'empty' }>;
   /** Bumped by every redraw, so that a slow layout never overwrites a newer one. */
   private generation = 0;
-  private readonly runs = new Map<string, RunRecord>();
+  /** The latest run of each flow (by file and flow name), live or finished. */
+  private readonly runs = new Map<string, PanelRun>();
+  private pinned?: PinnedRun;
+  /** The last run state sent, re-sent with the snapshot whenever the webview (re)loads. */
+  private latestRun?: RunStateMessage;
+  private runTimer?: ReturnType<typeof setTimeout>;
+  private lastRunSend = 0;
 
   constructor(private readonly deps: DagPanelDependencies) {
+    for (const run of deps.runs?.active() ?? []) this.runs.set(runKey(run.flowFile, run.flow.name), run);
+    if (deps.runs) this.subscriptions.push(deps.runs.onDidChange((run) => this.runChanged(run, false)), deps.runs.onDidEnd((run) => this.runChanged(run, true)));
     this.subscriptions.push(
       vscode.window.onDidChangeActiveTextEditor((editor) => this.followEditor(editor)),
       deps.documents.onDidAnalyze((analysed) => this.analysed(analysed)),
@@ -91,19 +138,81 @@ export class DagPanelManager implements vscode.Disposable {
     else this.post({ type: 'empty', message: NO_FLOW_MESSAGE });
   }
 
-  /** Live run state of a flow (full snapshot of every step seen so far); drawn at once when that flow is shown. */
-  setRunState(file: string, flow: string, runId: string, status: RunSummary['status'], steps: Record<string, StepRunState>): void {
-    const record: RunRecord = { runId, status, steps: { ...steps } };
-    this.runs.set(runKey(file, flow), record);
-    const latest = this.latest;
-    if (!this.shown || latest?.type !== 'snapshot' || latest.snapshot.graph.flow !== flow || !sameFile(this.shown.uri, file)) return;
-    applyRun(latest.snapshot, record);
-    this.post({ type: 'runState', runId, status, steps: record.steps });
+  /**
+   * Shows a past run of the flow in `file` (read from the datastore by the Artifact Explorer) instead of
+   * the live one; the header names it and offers "Live". The flow's next run takes the panel back to live.
+   */
+  async showRun(file: string, state: RunState): Promise<void> {
+    const uri = file.includes('://') ? vscode.Uri.parse(file) : vscode.Uri.file(file);
+    const key = runKey(fileKey(uri), state.flow);
+    const going = (this.deps.runs?.active() ?? []).filter((r) => runKey(r.flowFile, r.flow.name) === key).map((r) => r.state.runId);
+    this.pinned = { key, state, ignore: new Set(going) };
+    await this.show({ uri, flow: state.flow });
   }
 
   dispose(): void {
     this.panel?.dispose();
+    this.clearRunTimer();
     for (const d of this.subscriptions.splice(0)) d.dispose();
+  }
+
+  /** The drawn file and flow, as run keys name them. */
+  private drawnKey(): string | undefined {
+    const latest = this.latest;
+    if (!this.shown || latest?.type !== 'snapshot') return undefined;
+    return runKey(latest.snapshot.file, latest.snapshot.graph.flow);
+  }
+
+  /** The run the panel shows for `key`: the pinned past run, else the flow's latest live one. */
+  private runFor(key: string | undefined): { state: RunState; mode: RunMode } | undefined {
+    if (key === undefined) return undefined;
+    if (this.pinned?.key === key) return { state: this.pinned.state, mode: 'past' };
+    const live = this.runs.get(key);
+    return live ? { state: live.state, mode: 'live' } : undefined;
+  }
+
+  private runChanged(run: PanelRun, ended: boolean): void {
+    const key = runKey(run.flowFile, run.flow.name);
+    this.runs.set(key, run);
+    const pinned = this.pinned;
+    if (pinned?.key === key) {
+      if (pinned.state.runId === run.state.runId) pinned.state = run.state;
+      else if (!pinned.ignore.has(run.state.runId)) {
+        // A new run of the flow: back to live, as the header promised.
+        this.pinned = undefined;
+      } else return;
+    }
+    if (key !== this.drawnKey()) return;
+    if (ended) this.sendRun();
+    else this.scheduleRun();
+  }
+
+  /** At most one full run state per interval while a run goes, and always the latest one. */
+  private scheduleRun(): void {
+    if (this.runTimer !== undefined) return;
+    const interval = this.deps.runUpdateIntervalMs ?? RUN_UPDATE_INTERVAL_MS;
+    const wait = Math.max(0, this.lastRunSend + interval - Date.now());
+    this.runTimer = setTimeout(() => {
+      this.runTimer = undefined;
+      this.sendRun();
+    }, wait);
+  }
+
+  private clearRunTimer(): void {
+    if (this.runTimer !== undefined) clearTimeout(this.runTimer);
+    this.runTimer = undefined;
+  }
+
+  private sendRun(): void {
+    this.clearRunTimer();
+    const latest = this.latest;
+    const run = this.runFor(this.drawnKey());
+    if (!run || latest?.type !== 'snapshot') return;
+    this.lastRunSend = Date.now();
+    const message = runStateMessage(run.state, run.mode, Date.now());
+    // The snapshot carries the run too, so that a webview reload shows the run as it is now.
+    applyRun(latest.snapshot, message);
+    this.post(message);
   }
 
   private ensurePanel(): vscode.WebviewPanel {
@@ -157,12 +266,19 @@ export class DagPanelManager implements vscode.Disposable {
     this.panel = undefined;
     this.ready = false;
     this.latest = undefined;
+    this.latestRun = undefined;
     this.shown = undefined;
+    this.pinned = undefined;
+    this.clearRunTimer();
     this.generation += 1;
   }
 
   private post(message: HostToWebview): void {
-    if (message.type === 'snapshot' || message.type === 'empty') this.latest = message;
+    if (message.type === 'snapshot' || message.type === 'empty') {
+      this.latest = message;
+      this.latestRun = undefined;
+    }
+    if (message.type === 'runState') this.latestRun = message;
     // No flow drawn, so no flow name in the title (it would name the drawing that was there before).
     if (message.type === 'empty') this.setTitle(undefined);
     if (this.panel && this.ready) void this.panel.webview.postMessage(message);
@@ -244,11 +360,15 @@ export class DagPanelManager implements vscode.Disposable {
         return;
       }
       const file = fileKey(shown.uri);
-      const run = this.runs.get(runKey(file, flow.name));
-      const graph = await this.deps.layout.layout(flow, run?.steps);
+      // The graph drawn is always the file as it is now; a run of an older version colours the steps both still have.
+      const run = this.runFor(runKey(file, flow.name));
+      const message = run && runStateMessage(run.state, run.mode, Date.now());
+      const graph = await this.deps.layout.layout(flow, message?.steps);
       if (generation !== this.generation) return;
       this.setTitle(flow);
-      this.post({ type: 'snapshot', snapshot: createDagSnapshot({ file, analysis: analysed.analysis, flow, graph, run: run && { runId: run.runId, status: run.status } }) });
+      const summary = message && { runId: message.runId, status: message.status, mode: run.mode };
+      this.post({ type: 'snapshot', snapshot: createDagSnapshot({ file, analysis: analysed.analysis, flow, graph, run: summary }) });
+      if (message) this.post(message);
     } catch (error) {
       if (generation !== this.generation) return;
       const message = error instanceof Error ? error.message : String(error);
@@ -264,7 +384,15 @@ export class DagPanelManager implements vscode.Disposable {
   /** The file and flows of the snapshot the webview was last sent: the only ones it may refer to. */
   private drawing(): ShownDrawing | undefined {
     const latest = this.latest;
-    return latest?.type === 'snapshot' ? { file: latest.snapshot.file, flow: latest.snapshot.graph.flow, flows: latest.snapshot.flows } : undefined;
+    if (latest?.type !== 'snapshot') return undefined;
+    const run = this.runFor(this.drawnKey());
+    return {
+      file: latest.snapshot.file,
+      flow: latest.snapshot.graph.flow,
+      flows: latest.snapshot.flows,
+      steps: latest.snapshot.graph.nodes.map((n) => n.step),
+      taskPathspecs: new Set(Array.from(run?.state.tasks.values() ?? [], (t) => t.pathspec)),
+    };
   }
 
   private receive(raw: unknown): void {
@@ -277,6 +405,7 @@ export class DagPanelManager implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         if (this.latest) void this.panel?.webview.postMessage(this.latest);
+        if (this.latestRun) void this.panel?.webview.postMessage(this.latestRun);
         return;
       case 'revealStep':
         void this.revealStep(message.file, message.flow, message.step).catch((e: unknown) => this.fail(`Cannot open step ${message.step}`, e));
@@ -290,10 +419,57 @@ export class DagPanelManager implements vscode.Disposable {
       case 'exportSvg':
         void this.exportSvg(message.flow, message.svg).catch((e: unknown) => this.fail('Cannot export the DAG', e));
         return;
+      case 'stepAction':
+        if (message.action === 'showTasks') void this.showTasks(message.flow, message.step).catch((e: unknown) => this.fail(`Cannot list the tasks of ${message.step}`, e));
+        else void this.execute(STEP_COMMANDS[message.action], this.uriOf(message.file), message.flow, message.step);
+        return;
+      case 'runFlow':
+        void this.execute(RUN_FLOW_COMMAND, this.uriOf(message.file), message.flow);
+        return;
+      case 'showTaskLogs':
+        this.openLogs(message.pathspec);
+        return;
+      case 'showLive':
+        this.pinned = undefined;
+        void this.redraw();
+        return;
       case 'error':
         this.deps.log?.(message.message);
         return;
     }
+  }
+
+  private async execute(command: string, ...args: unknown[]): Promise<void> {
+    try {
+      await vscode.commands.executeCommand(command, ...args);
+    } catch (error) {
+      this.fail(`Cannot run ${command}`, error);
+    }
+  }
+
+  private openLogs(pathspec: string): void {
+    const run = this.runFor(this.drawnKey());
+    if (!run) return;
+    void this.execute(SHOW_TASK_LOGS_COMMAND, { root: run.state.datastoreRoot, pathspec });
+  }
+
+  /** A quick pick of the step's tasks in the run shown; the one picked opens its logs. */
+  private async showTasks(flow: string, step: string): Promise<void> {
+    const run = this.runFor(this.drawnKey());
+    if (!run) {
+      void vscode.window.showInformationMessage(`No run of ${flow} to list tasks from: run the flow, or pick one of its runs in the Artifact Explorer.`);
+      return;
+    }
+    const tasks = Array.from(run.state.tasks.values()).filter((t) => t.step === step);
+    if (tasks.length === 0) {
+      void vscode.window.showInformationMessage(`Step ${step} has no tasks in run ${run.state.runId} yet.`);
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(
+      tasks.map((task) => ({ label: `${TASK_ICONS[task.status]} ${task.pathspec}`, description: describeTask(task), pathspec: task.pathspec })),
+      { title: `Tasks of ${step} in run ${run.state.runId}`, placeHolder: 'Choose a task to open its logs', matchOnDescription: true },
+    );
+    if (picked) this.openLogs(picked.pathspec);
   }
 
   private uriOf(file: string): vscode.Uri {
@@ -344,8 +520,18 @@ function describe(raw: unknown): string {
   return typeof type === 'string' ? `type "${type.slice(0, 40)}"` : typeof raw;
 }
 
-/** Folds a run record into a snapshot, so that a webview reload shows the run as it is now. */
-function applyRun(snapshot: DagSnapshot, run: RunRecord): void {
-  snapshot.run = { runId: run.runId, status: run.status };
+function describeTask(task: TaskState): string {
+  const last = task.attempts.at(-1);
+  const parts: string[] = [task.status];
+  if (last && last.attempt > 0) parts.push(`attempt ${last.attempt + 1} of ${task.attempts.length}`);
+  if (last?.durationMs !== undefined) parts.push(formatDuration(last.durationMs));
+  if (task.foreachIndices?.length) parts.push(`foreach index ${task.foreachIndices.join(', ')}`);
+  if (last?.error) parts.push(last.error);
+  return parts.join(' · ');
+}
+
+/** Folds a run state into a snapshot, so that a webview reload shows the run as it is now. */
+function applyRun(snapshot: DagSnapshot, run: RunStateMessage): void {
+  snapshot.run = { runId: run.runId, status: run.status, ...(run.mode ? { mode: run.mode } : {}) };
   for (const node of snapshot.graph.nodes) node.run = run.steps[node.step] ? { ...run.steps[node.step] } : { status: 'idle' };
 }

@@ -1,13 +1,17 @@
 // Checks what the DAG webview posts before the host acts on it. The webview is untrusted input: a message
 // must have the protocol's shape and may only name the file and flows the host itself sent it. Pure (no
 // vscode import) so that it is unit-tested.
-import type { WebviewToHost } from '../protocol/dagPanel';
+import { STEP_ACTIONS, type StepAction, type WebviewToHost } from '../protocol/dagPanel';
 
 /** What the webview was last given to draw. */
 export interface ShownDrawing {
   file: string;
   flow: string;
   flows: string[];
+  /** Steps of the drawn flow: the only ones a step action may name. */
+  steps?: readonly string[];
+  /** Pathspecs of the tasks of the run shown, if any: the only logs the webview may ask for. */
+  taskPathspecs?: ReadonlySet<string>;
 }
 
 const MAX_ERROR_LENGTH = 2_000;
@@ -44,6 +48,27 @@ export function parseWebviewMessage(value: unknown, shown: ShownDrawing | undefi
       if (!shown || !flow || !svg || flow !== shown.flow) return undefined;
       return { type: 'exportSvg', flow, svg };
     }
+    case 'stepAction': {
+      const file = text(fields, 'file');
+      const flow = text(fields, 'flow');
+      const step = text(fields, 'step');
+      const action = STEP_ACTIONS.find((a) => a === fields.action);
+      if (!shown || !action || !file || !flow || !step || file !== shown.file || flow !== shown.flow || !shown.steps?.includes(step)) return undefined;
+      return { type: 'stepAction', action: action satisfies StepAction, file, flow, step };
+    }
+    case 'runFlow': {
+      const file = text(fields, 'file');
+      const flow = text(fields, 'flow');
+      if (!shown || !file || !flow || file !== shown.file || flow !== shown.flow) return undefined;
+      return { type: 'runFlow', file, flow };
+    }
+    case 'showTaskLogs': {
+      const pathspec = text(fields, 'pathspec');
+      if (!pathspec || !shown?.taskPathspecs?.has(pathspec)) return undefined;
+      return { type: 'showTaskLogs', pathspec };
+    }
+    case 'showLive':
+      return shown ? { type: 'showLive' } : undefined;
     case 'error': {
       const message = text(fields, 'message');
       if (!message) return undefined;

@@ -83,7 +83,7 @@ test('draws one node per step with its type, badges and lint marking, and one ed
   const snapshot = await snapshotOf();
   await withPage(async (p) => {
     await drawn(p, snapshot);
-    assert.equal(await p.page.locator('svg').count(), 1, 'exactly one svg');
+    assert.equal(await p.page.locator('svg.dag').count(), 1, 'one drawing of the graph');
     for (const step of flow.steps) {
       const node = p.page.locator(`svg g.node[data-step="${step.name}"]`);
       assert.equal(await node.count(), 1, step.name);
