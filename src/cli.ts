@@ -37,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
     cwd: process.cwd(),
     env: process.env,
     onInterrupt: (l) => listeners.push(l),
+    stderrTTY: process.stderr.isTTY ? { columns: () => process.stderr.columns } : undefined,
   };
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     io.stdout(helpText());

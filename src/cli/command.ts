@@ -7,6 +7,8 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   /** Fires on SIGINT/SIGTERM so long-running verbs (run, resume) can cancel cleanly. */
   onInterrupt: (listener: () => void) => void;
+  /** Present when stderr is an interactive terminal: long-running verbs keep a progress line there. */
+  stderrTTY?: { columns(): number | undefined };
 }
 
 export interface CliCommand {

@@ -8,7 +8,10 @@ import type { RunEvent } from '../runtime/events';
 import { type CommonOptions, LocalRunner, type PreparedRun, RunRefused } from '../runtime/localRunner';
 import { dumpArtifacts, showLogs } from '../runtime/inspectRun';
 import { PoolWarmer } from '../runtime/poolWarmer';
+import { progressLabel, runSummaryLine } from '../runs/runSummary';
+import { RunStateFold } from '../runs/runStateFold';
 import { type CliCommand, type CliIO, UsageError } from './command';
+import { ProgressLine } from './progressLine';
 
 interface ParsedArgs {
   positional: string[];
@@ -80,6 +83,8 @@ export function formatLintErrors(label: string, errors: LintError[], syntax: Syn
 class BufferedOut {
   private chunks: Array<{ text: string; toStderr: boolean }> = [];
   private scheduled = false;
+  /** Cleared before each batch and redrawn after it, so it stays the terminal's last line. */
+  progress?: { line: ProgressLine; text: () => string };
 
   constructor(private readonly io: CliIO) {}
 
@@ -95,8 +100,10 @@ class BufferedOut {
 
   flush(): void {
     this.scheduled = false;
+    if (this.chunks.length > 0) this.progress?.line.clear();
     for (const c of this.chunks) (c.toStderr ? this.io.stderr : this.io.stdout)(c.text);
     this.chunks = [];
+    this.progress?.line.show(this.progress.text());
   }
 }
 
@@ -120,19 +127,24 @@ async function drive(prepare: () => Promise<PreparedRun>, io: CliIO, json: boole
   const { handle, flow, user } = prepared;
   io.onInterrupt(() => handle.cancel());
   const formatter = new ConsoleFormatter();
+  const fold = new RunStateFold(flow, { logTail: 0 });
   if (!json) {
     if (prepared.createdRoot) out.write(`Creating local datastore in ${prepared.datastoreRoot}\n`);
     out.write(`Metaflow Studio executing ${flow.name} for user:${user}\n`);
+    if (io.stderrTTY) out.progress = { line: new ProgressLine(io.stderr, io.stderrTTY.columns), text: () => progressLabel(fold.state) };
   }
   handle.events.on((e: RunEvent) => {
     if (json) {
       out.write(`${JSON.stringify(e)}\n`);
       return;
     }
+    fold.apply(e);
     for (const line of formatter.format(e)) out.write(`${line.text}\n`, line.toStderr);
   });
   const result = await handle.done;
   out.flush();
+  out.progress?.line.clear();
+  if (!json && fold.state.runId) io.stdout(`${runSummaryLine(fold.state)}\n`);
   if (result.status === 'succeeded') return 0;
   return result.status === 'cancelled' ? 130 : 1;
 }
