@@ -49,10 +49,10 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
   const documents = new FlowDocumentsService({ analyzer, settings, log });
   const index = new WorkspaceFlowIndex({ analyzer, log });
   const layout = new LazyLayout(() => new FlowLayout());
-  const panel = new DagPanelManager({ extensionUri: context.extensionUri, documents, layout, log: (line) => log.info(line) });
+  const runs = new RunRegistry();
+  const panel = new DagPanelManager({ extensionUri: context.extensionUri, documents, layout, runs, log: (line) => log.info(line) });
   const showDag = new ShowDagCommand({ documents, index, panel });
   const codeLens = new FlowCodeLensProvider(documents);
-  const runs = new RunRegistry();
   const runOutput = new RunOutputChannel();
   const runDiagnostics = new RunDiagnostics();
   const runStatusBar = new RunStatusBar(runs);

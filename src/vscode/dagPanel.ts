@@ -10,6 +10,7 @@ import type { DagSnapshot, HostToWebview, RunMode, RunStateMessage, StepAction, 
 import { runStateMessage } from '../protocol/dagRun';
 import { createDagSnapshot, pickFlow } from '../protocol/dagSnapshot';
 import { formatDuration } from '../runs/formatDuration';
+import { throttle, type Throttled } from '../runs/throttle';
 import type { RunState, TaskState } from '../runs/types';
 import { createNonce, renderDagHtml } from './dagPanelHtml';
 import type { AnalysedDocument, FlowDocuments } from './flowDocuments';
@@ -27,6 +28,8 @@ export interface PanelRun {
 /** The run registry as the panel uses it: the runs going now, and word when one changes or ends. */
 export interface PanelRunSource {
   active(): readonly PanelRun[];
+  /** Ended runs, newest first. */
+  recent?(): readonly PanelRun[];
   onDidChange(listener: (run: PanelRun) => void): { dispose(): void };
   onDidEnd(listener: (run: PanelRun) => void): { dispose(): void };
 }
@@ -110,11 +113,13 @@ export class DagPanelManager implements vscode.Disposable {
   private pinned?: PinnedRun;
   /** The last run state sent, re-sent with the snapshot whenever the webview (re)loads. */
   private latestRun?: RunStateMessage;
-  private runTimer?: ReturnType<typeof setTimeout>;
-  private lastRunSend = 0;
+  /** At most one full run state per interval while a run goes, and always the latest one. */
+  private readonly scheduleRun: Throttled<void>;
 
   constructor(private readonly deps: DagPanelDependencies) {
-    for (const run of deps.runs?.active() ?? []) this.runs.set(runKey(run.flowFile, run.flow.name), run);
+    this.scheduleRun = throttle<void>(() => this.sendRun(), deps.runUpdateIntervalMs ?? RUN_UPDATE_INTERVAL_MS);
+    // Oldest first, so that each flow keeps its newest run.
+    for (const run of [...(deps.runs?.recent?.() ?? [])].reverse().concat(deps.runs?.active() ?? [])) this.runs.set(runKey(run.flowFile, run.flow.name), run);
     if (deps.runs) this.subscriptions.push(deps.runs.onDidChange((run) => this.runChanged(run, false)), deps.runs.onDidEnd((run) => this.runChanged(run, true)));
     this.subscriptions.push(
       vscode.window.onDidChangeActiveTextEditor((editor) => this.followEditor(editor)),
@@ -152,7 +157,7 @@ export class DagPanelManager implements vscode.Disposable {
 
   dispose(): void {
     this.panel?.dispose();
-    this.clearRunTimer();
+    this.scheduleRun.cancel();
     for (const d of this.subscriptions.splice(0)) d.dispose();
   }
 
@@ -183,32 +188,15 @@ export class DagPanelManager implements vscode.Disposable {
       } else return;
     }
     if (key !== this.drawnKey()) return;
-    if (ended) this.sendRun();
-    else this.scheduleRun();
-  }
-
-  /** At most one full run state per interval while a run goes, and always the latest one. */
-  private scheduleRun(): void {
-    if (this.runTimer !== undefined) return;
-    const interval = this.deps.runUpdateIntervalMs ?? RUN_UPDATE_INTERVAL_MS;
-    const wait = Math.max(0, this.lastRunSend + interval - Date.now());
-    this.runTimer = setTimeout(() => {
-      this.runTimer = undefined;
-      this.sendRun();
-    }, wait);
-  }
-
-  private clearRunTimer(): void {
-    if (this.runTimer !== undefined) clearTimeout(this.runTimer);
-    this.runTimer = undefined;
+    this.scheduleRun();
+    // The final state goes at once: nothing comes after it to carry it.
+    if (ended) this.scheduleRun.flush();
   }
 
   private sendRun(): void {
-    this.clearRunTimer();
     const latest = this.latest;
     const run = this.runFor(this.drawnKey());
     if (!run || latest?.type !== 'snapshot') return;
-    this.lastRunSend = Date.now();
     const message = runStateMessage(run.state, run.mode, Date.now());
     // The snapshot carries the run too, so that a webview reload shows the run as it is now.
     applyRun(latest.snapshot, message);
@@ -269,7 +257,7 @@ export class DagPanelManager implements vscode.Disposable {
     this.latestRun = undefined;
     this.shown = undefined;
     this.pinned = undefined;
-    this.clearRunTimer();
+    this.scheduleRun.cancel();
     this.generation += 1;
   }
 
