@@ -1,7 +1,8 @@
 // Runs the mocha suites of test/vscode inside a real VS Code extension host (code-server + headless
 // Chromium), against a fresh copy of the fixture workspace. Builds the extension and bundles the
 // suites first (`--no-build` skips the extension build). Exits non-zero when a test fails; the last
-// line is `vscode: N passed, N failed`.
+// line is `vscode: N passed, N failed`. Suites named `*.untrusted.test.ts` run in a second session whose
+// workspace is not trusted (workspace trust on, the folder never trusted).
 //   node scripts/run-vscode-tests.mjs [--grep PATTERN] [--no-build]
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -35,9 +36,26 @@ if (!existsSync(join(root, 'dist', 'extension.js'))) {
 
 const suiteDir = join(root, 'test', 'vscode');
 const outDir = join(root, 'out', 'test', 'vscode');
+const untrustedOutDir = join(root, 'out', 'test', 'vscode-untrusted');
+const UNTRUSTED = '.untrusted.test.ts';
 rmSync(outDir, { recursive: true, force: true });
+rmSync(untrustedOutDir, { recursive: true, force: true });
+const untrustedSuites = readdirSync(suiteDir).filter((f) => f.endsWith(UNTRUSTED));
+if (untrustedSuites.length > 0) {
+  await esbuild.build({
+    entryPoints: [join(suiteDir, 'index.ts'), ...untrustedSuites.map((f) => join(suiteDir, f))],
+    outdir: untrustedOutDir,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: 'inline',
+    external: ['vscode', 'mocha'],
+    logLevel: 'warning',
+  });
+}
 await esbuild.build({
-  entryPoints: [join(suiteDir, 'index.ts'), ...readdirSync(suiteDir).filter((f) => f.endsWith('.test.ts')).map((f) => join(suiteDir, f))],
+  entryPoints: [join(suiteDir, 'index.ts'), ...readdirSync(suiteDir).filter((f) => f.endsWith('.test.ts') && !f.endsWith(UNTRUSTED)).map((f) => join(suiteDir, f))],
   outdir: outDir,
   bundle: true,
   platform: 'node',
@@ -48,29 +66,46 @@ await esbuild.build({
   logLevel: 'warning',
 });
 
-const work = mkdtempSync(join(tmpdir(), 'metaflow-studio-vscode-tests-'));
-const workspace = join(work, 'workspace');
-cpSync(join(suiteDir, 'fixtures', 'workspace'), workspace, { recursive: true });
-const resultsFile = join(work, 'results.json');
-
 const { runExtensionTests } = await tsImport('../test/support/extensionTests.ts', import.meta.url);
-let code;
-try {
-  code = await runExtensionTests({
-    extensionDevelopmentPath: root,
-    extensionTestsPath: join(outDir, 'index.js'),
-    workspace,
-    server: { env: { METAFLOW_STUDIO_TEST_RESULTS: resultsFile, ...(grep ? { METAFLOW_STUDIO_TEST_GREP: grep } : {}) } },
-    onLog: (line) => console.log(line),
-  });
-} catch (err) {
-  console.error(err instanceof Error ? err.message : String(err));
-  code = 1;
+
+/** One code-server session on a fresh copy of the fixture workspace; undefined results when none came back. */
+async function session(testsDir, server = {}) {
+  const work = mkdtempSync(join(tmpdir(), 'metaflow-studio-vscode-tests-'));
+  const workspace = join(work, 'workspace');
+  cpSync(join(suiteDir, 'fixtures', 'workspace'), workspace, { recursive: true });
+  const resultsFile = join(work, 'results.json');
+  let code;
+  try {
+    code = await runExtensionTests({
+      extensionDevelopmentPath: root,
+      extensionTestsPath: join(testsDir, 'index.js'),
+      workspace,
+      server: {
+        ...server,
+        // Runs refuse without a user name; a bare CI environment may have no USER.
+        env: { METAFLOW_USER: process.env.METAFLOW_USER || process.env.USER || 'tester', METAFLOW_STUDIO_TEST_RESULTS: resultsFile, ...(grep ? { METAFLOW_STUDIO_TEST_GREP: grep } : {}) },
+      },
+      onLog: (line) => console.log(line),
+    });
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    code = 1;
+  }
+  const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : undefined;
+  rmSync(work, { recursive: true, force: true });
+  if (!results) console.error('the extension host reported no test results (did the extension or the suite fail to load?)');
+  return { code, results };
 }
-const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : undefined;
-rmSync(work, { recursive: true, force: true });
-if (!results) {
-  console.error('the extension host reported no test results (did the extension or the suite fail to load?)');
-  finish(0, 1, code || 1);
+
+const sessions = [await session(outDir)];
+if (untrustedSuites.length > 0) {
+  sessions.push(
+    await session(untrustedOutDir, {
+      workspaceTrust: true,
+      settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' },
+    }),
+  );
 }
-finish(results.passed, results.failed, code === 0 && results.failed === 0 ? 0 : 1);
+const passed = sessions.reduce((n, s) => n + (s.results?.passed ?? 0), 0);
+const failed = sessions.reduce((n, s) => n + (s.results ? s.results.failed : 1), 0);
+finish(passed, failed, sessions.every((s) => s.code === 0 && s.results && s.results.failed === 0) ? 0 : 1);

@@ -53,6 +53,8 @@ export interface CodeServerOptions {
   startTimeoutMs?: number;
   /** A fixed port; a free one when absent. */
   port?: number;
+  /** Keep workspace trust on (opened folders start untrusted); off by default so nothing prompts. */
+  workspaceTrust?: boolean;
 }
 
 export interface CodeServer {
@@ -130,7 +132,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
       '--auth', 'none',
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--ignore-last-opened',
     ],

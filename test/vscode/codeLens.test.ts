@@ -2,9 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { api, closeAllEditors, fixture, lineOf, open, waitFor } from './helpers';
 
+// The run lenses have their own suite (runs.test.ts); these tests look at "Show DAG".
 async function metaflowLenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
   const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
-  return lenses.filter((l) => l.command?.command.startsWith('metaflow.'));
+  return lenses.filter((l) => l.command?.command === 'metaflow.showDag');
 }
 
 suite('CodeLens', () => {
