@@ -76,12 +76,11 @@ class FlowSpec(object):
         self._cached_input = {}
         self._graph = None
         if use_cli:
-            sys.stderr.write(
-                "%s uses the embedded Metaflow runtime of Metaflow Studio, which runs flows from VS Code "
-                "or with `metaflow-studio run %s`. To use this command line, install Metaflow "
-                "(`pip install metaflow`) in this interpreter.\n" % (self.name, sys.argv[0])
-            )
-            sys.exit(2)
+            # `python flow.py run ...`: the embedded runtime's command line, with Metaflow's options.
+            from metaflow_studio.script_cli import main
+
+            module = sys.modules.get(self.__class__.__module__)
+            main(self.name, getattr(module, "__file__", None) or sys.argv[0])
 
     @property
     def script_name(self):
