@@ -73,14 +73,19 @@ test('nested foreach: inner body sums each inner split, joins one per split task
   applyAll(fold, t.events);
   assert.equal(fold.state.steps.get('leaf')!.expected, 3, 'one inner split known: a lower bound');
   assert.equal(fold.state.tasksTotal, 10);
+  const early = new EventScript(flow.name, s.runId, 2_500_000).task('leaf', '20', { foreach: [0, 0] }).task('leaf', '21', { foreach: [0, 1] }).task('leaf', '22', { foreach: [0, 2] });
+  applyAll(fold, early.events);
+  assert.equal(statuses(fold).leaf, 'pending', 'every leaf task known so far is done, but mid[1] has not fanned out yet');
+  assert.equal(statuses(fold).mid, 'running');
   const u = new EventScript(flow.name, s.runId, 3_000_000).finish('mid', '3', { splits: 5 });
   applyAll(fold, u.events);
   assert.equal(fold.state.steps.get('leaf')!.expected, 8);
   assert.equal(fold.state.tasksTotal, 1 + 2 + 8 + 2 + 1 + 1);
 
+  assert.equal(statuses(fold).leaf, 'pending', 'five more leaf tasks to come');
   const v = new EventScript(flow.name, s.runId, 4_000_000);
   let id = 4;
-  for (let i = 0; i < 8; i++) v.task('leaf', String(id++), { foreach: [i < 3 ? 0 : 1, i < 3 ? i : i - 3] });
+  for (let i = 0; i < 5; i++) v.task('leaf', String(id++), { foreach: [1, i] });
   v.task('inner_join', String(id++), { foreach: [0] }).task('inner_join', String(id++), { foreach: [1] });
   v.task('outer_join', String(id++)).task('end', String(id++)).runFinished();
   applyAll(fold, v.events);
