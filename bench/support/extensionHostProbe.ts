@@ -3,12 +3,34 @@
 // extension host can see: the cold activation, and how long a large flow takes to get its diagnostics
 // and CodeLens; then it asks for the DAG and leaves timing the drawing to the bench, which watches the
 // webview from Chromium. Results go to the shared probe folder (see probeProtocol.ts).
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { MetaflowStudioApi } from '../../src/extension';
-import { PROBE_DIR_ENV, probeFiles, writeJsonAtomically, type PaintOutcome, type ProbeConfig, type ProbeHost, type ProbeOutcome, type ProbeResults } from './probeProtocol';
+import type { TrackedRun } from '../../src/runs/runRegistry';
+import { PROBE_DIR_ENV, probeFiles, writeJsonAtomically, type PaintOutcome, type ProbeConfig, type ProbeHost, type ProbeOutcome, type ProbeResults, type RunProbeResults } from './probeProtocol';
 
 const SHOW_DAG_COMMAND = 'metaflow.showDag';
+const RUN_FLOW_COMMAND = 'metaflow.runFlow';
+const PRINTED_LINES = 40;
+/** Prints the wall-clock time (ms) on each line, spaced out so each line travels alone. */
+const LATENCY_FLOW = `import time
+
+from metaflow import FlowSpec, step
+
+
+class LatencyFlow(FlowSpec):
+    @step
+    def start(self):
+        for i in range(${PRINTED_LINES}):
+            print("latency-probe %d %.3f" % (i, time.time() * 1000), flush=True)
+            time.sleep(0.02)
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+`;
 const POLL_MS = 20;
 
 function sleep(ms: number): Promise<void> {
@@ -104,7 +126,9 @@ async function measure(config: ProbeConfig, paintFile: string): Promise<ProbeRes
   const showDagCommandMs = performance.now() - requesting;
   await waitForPaint(paintFile, config.timeoutMs);
   const memory = process.memoryUsage();
+  const run = await measureRun(api, join(dirname(config.flowFile), 'latency_flow.py'), config.timeoutMs);
   return {
+    run,
     pid: process.pid,
     activationMs,
     rssBeforeActivation,
@@ -121,6 +145,38 @@ async function measure(config: ProbeConfig, paintFile: string): Promise<ProbeRes
     rssAfterDag: memory.rss,
     heapUsedAfterDag: memory.heapUsed,
   };
+}
+
+/**
+ * Runs a flow from the editor (the run form off, so the command starts it at once) and times, in the
+ * extension host: the command to the first task's start, and each printed line to its arrival in the
+ * Output channel. Both ends read the same wall clock (the task is a child process of this machine).
+ */
+async function measureRun(api: MetaflowStudioApi, flowFile: string, timeoutMs: number): Promise<RunProbeResults> {
+  writeFileSync(flowFile, LATENCY_FLOW);
+  await vscode.workspace.getConfiguration('metaflow').update('run.promptForParameters', false, vscode.ConfigurationTarget.Workspace);
+  const arrived = new Map<number, number>();
+  const appended = api.runOutput.onDidAppend(({ text, at }) => {
+    for (const match of text.matchAll(/latency-probe (\d+) ([\d.]+)$/gm)) arrived.set(Number(match[1]), at - Number(match[2]));
+  });
+  try {
+    const requested = Date.now();
+    const started = await vscode.commands.executeCommand<TrackedRun | undefined>(RUN_FLOW_COMMAND, vscode.Uri.file(flowFile), 'LatencyFlow');
+    if (!started) throw new Error('metaflow.runFlow started no run (is python3 on PATH and METAFLOW_USER set?)');
+    const result = await within('the latency flow to finish', timeoutMs, started.handle.done);
+    if (result.status !== 'succeeded') throw new Error(`the latency flow ${result.status}: ${result.error ?? ''}`);
+    // The channel appends a tick after the event; the last line may land just after `done`.
+    await pollFor('the last printed line in the Output channel', 5_000, async () => (arrived.size === PRINTED_LINES ? true : undefined)).catch(() => undefined);
+    const firstStart = [...started.state.tasks.values()].find((t) => t.step === 'start')?.attempts[0]?.startedAt;
+    if (firstStart === undefined) throw new Error('the run has no start task');
+    return {
+      commandToFirstTaskMs: firstStart - requested,
+      logLatenciesMs: [...arrived.entries()].sort((a, b) => a[0] - b[0]).map(([, ms]) => ms),
+      linesMissing: PRINTED_LINES - arrived.size,
+    };
+  } finally {
+    appended.dispose();
+  }
 }
 
 export async function run(): Promise<void> {

@@ -45,6 +45,17 @@ export interface ProbeResults {
   /** Extension host memory once the bench has seen the DAG drawn. */
   rssAfterDag: number;
   heapUsedAfterDag: number;
+  /** A flow run from the editor after the paint (see extensionHostProbe.ts `measureRun`). */
+  run: RunProbeResults;
+}
+
+export interface RunProbeResults {
+  /** `executeCommand('metaflow.runFlow')` -> the runtime's `task_started` time of the first task. */
+  commandToFirstTaskMs: number;
+  /** Per printed line: the Output channel's append time minus the time the task printed it. */
+  logLatenciesMs: number[];
+  /** Lines the task printed that never reached the channel (must be 0). */
+  linesMissing: number;
 }
 
 /** The probe's last word: results, or why it could not measure. */

@@ -132,11 +132,12 @@ export class RunLauncher implements vscode.Disposable {
   private async launchInstalled(request: LaunchRequest, python: string): Promise<void> {
     if (!(await this.deps.interpreter.hasOwnMetaflow(python))) {
       const useEmbedded = 'Use the Embedded Runtime';
-      const picked = await vscode.window.showErrorMessage(
-        `The setting metaflow.engine is "installed", but ${python} has no Metaflow of its own (import metaflow failed). Install Metaflow into it (pip install metaflow) or use the embedded runtime.`,
-        useEmbedded,
-      );
-      if (picked === useEmbedded) await vscode.workspace.getConfiguration('metaflow', request.uri).update('engine', 'embedded', vscode.ConfigurationTarget.Workspace);
+      void vscode.window
+        .showErrorMessage(
+          `The setting metaflow.engine is "installed", but ${python} has no Metaflow of its own (import metaflow failed). Install Metaflow into it (pip install metaflow) or use the embedded runtime.`,
+          useEmbedded,
+        )
+        .then((picked) => (picked === useEmbedded ? vscode.workspace.getConfiguration('metaflow', request.uri).update('engine', 'embedded', vscode.ConfigurationTarget.Workspace) : undefined));
       return;
     }
     this.deps.output.note(`=== ${request.flowName}: ${request.kind} ${path.basename(request.uri.fsPath)} with the Metaflow installed in ${python} (terminal "Metaflow")`);

@@ -1,6 +1,9 @@
 // Running flows from the editor, in the real extension host: lenses, Run Flow, Run Step (spin), Cancel Run,
 // failure diagnostics and refusals. The run form is switched off by its setting so runs use defaults.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrackedRun } from '../../src/runs/runRegistry';
 import type { RunEvent } from '../../src/runtime/events';
@@ -175,5 +178,47 @@ suite('runs', function () {
     assert.ok(text.includes(`broken_flow.py:${lineOf(document, 'self.next(self.missing)') + 1}: check_unknown_transitions`), text);
     assert.equal(exports.runs.recent().length, before);
     assert.equal(exports.runs.active().length, 0);
+  });
+
+  test('the interpreter comes from metaflow.pythonPath and is checked: missing or older than 3.8 starts nothing', async () => {
+    const exports = await api();
+    const config = vscode.workspace.getConfiguration('metaflow');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'metaflow-studio-old-python-'));
+    // An executable that answers the version question as a Python 3.6 would.
+    const oldPython = path.join(dir, 'python3.6');
+    fs.writeFileSync(oldPython, '#!/bin/sh\necho 3.6.9\n', { mode: 0o755 });
+    const missing = path.join(dir, 'no-such-python');
+    try {
+      assert.deepEqual(await exports.interpreter.check(missing), { ok: false, problem: 'it was not found' });
+      assert.deepEqual(await exports.interpreter.check(oldPython), { ok: false, problem: 'it is Python 3.6.9; flows need Python 3.8 or newer' });
+      const before = exports.runs.recent().length;
+      for (const python of [missing, oldPython]) {
+        await config.update('pythonPath', python, vscode.ConfigurationTarget.Workspace);
+        assert.deepEqual(await exports.interpreter.select(fixture(GREET)), { python, source: 'setting metaflow.pythonPath' });
+        const run = await vscode.commands.executeCommand<TrackedRun | undefined>('metaflow.runFlow', fixture(GREET), 'GreetFlow');
+        assert.equal(run, undefined, `a run started with ${python}`);
+      }
+      assert.equal(exports.runs.recent().length, before);
+      assert.equal(exports.runs.active().length, 0);
+    } finally {
+      await config.update('pythonPath', undefined, vscode.ConfigurationTarget.Workspace);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    assert.equal((await exports.interpreter.select(fixture(GREET))).source, 'the default');
+  });
+
+  test('with metaflow.engine "installed" and no Metaflow in the interpreter, nothing of the embedded runtime runs', async () => {
+    const exports = await api();
+    const config = vscode.workspace.getConfiguration('metaflow');
+    const before = exports.runs.recent().length;
+    await config.update('engine', 'installed', vscode.ConfigurationTarget.Workspace);
+    try {
+      const run = await vscode.commands.executeCommand<TrackedRun | undefined>('metaflow.runFlow', fixture(GREET), 'GreetFlow');
+      assert.equal(run, undefined);
+      assert.equal(exports.runs.recent().length, before);
+      assert.equal(vscode.tasks.taskExecutions.length, 0, 'a terminal task was started without an installed Metaflow');
+    } finally {
+      await config.update('engine', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 });
