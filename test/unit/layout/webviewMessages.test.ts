@@ -53,3 +53,42 @@ test('a long error message from the webview is cut before it reaches the log', (
   assert.equal(parsed?.type, 'error');
   assert.ok(parsed.type === 'error' && parsed.message.length <= 2_001, `length ${parsed.type === 'error' ? parsed.message.length : 0}`);
 });
+
+const withRun: ShownDrawing = { ...shown, steps: ['start', 'train', 'end'], taskPathspecs: new Set(['TrainFlow/7/train/3']) };
+
+test('step actions, run flow, task logs and live are accepted for the drawing and run shown', () => {
+  for (const action of ['runStep', 'resumeFromStep', 'showTasks']) {
+    assert.deepEqual(parseWebviewMessage({ type: 'stepAction', action, file: shown.file, flow: 'TrainFlow', step: 'train' }, withRun), {
+      type: 'stepAction',
+      action,
+      file: shown.file,
+      flow: 'TrainFlow',
+      step: 'train',
+    });
+  }
+  assert.deepEqual(parseWebviewMessage({ type: 'runFlow', file: shown.file, flow: 'TrainFlow' }, withRun), { type: 'runFlow', file: shown.file, flow: 'TrainFlow' });
+  assert.deepEqual(parseWebviewMessage({ type: 'showTaskLogs', pathspec: 'TrainFlow/7/train/3' }, withRun), { type: 'showTaskLogs', pathspec: 'TrainFlow/7/train/3' });
+  assert.deepEqual(parseWebviewMessage({ type: 'showLive' }, withRun), { type: 'showLive' });
+});
+
+test('run requests must name the drawn flow, one of its steps, and a task of the run shown', () => {
+  const bad: unknown[] = [
+    { type: 'stepAction', action: 'deleteEverything', file: shown.file, flow: 'TrainFlow', step: 'train' },
+    { type: 'stepAction', action: 'runStep', file: shown.file, flow: 'TrainFlow', step: 'not_a_step' },
+    // Another flow of the file is not drawn: its steps were never shown.
+    { type: 'stepAction', action: 'runStep', file: shown.file, flow: 'OtherFlow', step: 'start' },
+    { type: 'stepAction', action: 'runStep', file: '/elsewhere/flow.py', flow: 'TrainFlow', step: 'train' },
+    { type: 'stepAction', action: 'toString', file: shown.file, flow: 'TrainFlow', step: 'train' },
+    { type: 'runFlow', file: shown.file, flow: 'OtherFlow' },
+    { type: 'runFlow', file: '/elsewhere/flow.py', flow: 'TrainFlow' },
+    { type: 'showTaskLogs', pathspec: 'TrainFlow/7/train/4' },
+    { type: 'showTaskLogs', pathspec: '../../../etc/passwd' },
+    { type: 'showTaskLogs', pathspec: ['TrainFlow/7/train/3'] },
+  ];
+  for (const value of bad) assert.equal(parseWebviewMessage(value, withRun), undefined, JSON.stringify(value));
+  // Nothing drawn, or no run shown: nothing to run or open.
+  assert.equal(parseWebviewMessage({ type: 'runFlow', file: shown.file, flow: 'TrainFlow' }, undefined), undefined);
+  assert.equal(parseWebviewMessage({ type: 'showTaskLogs', pathspec: 'TrainFlow/7/train/3' }, shown), undefined);
+  assert.equal(parseWebviewMessage({ type: 'stepAction', action: 'runStep', file: shown.file, flow: 'TrainFlow', step: 'train' }, shown), undefined);
+  assert.equal(parseWebviewMessage({ type: 'showLive' }, undefined), undefined);
+});
