@@ -16,6 +16,13 @@ import { ShowDagCommand } from './vscode/showDagCommand';
 import { StepDefinitionProvider } from './vscode/stepDefinition';
 import { StepHoverProvider } from './vscode/stepHover';
 import { WorkspaceFlowIndex } from './vscode/workspaceIndex';
+import { workerEnv } from './runtime/workers/workerPool';
+import { ArtifactExplorer, EXPLORER_VIEW } from './vscode/artifactExplorer';
+import { ArtifactExplorerCommands } from './vscode/artifactExplorerCommands';
+import { showRunInDag } from './vscode/artifactExplorerDag';
+import { ArtifactPreviews, PREVIEW_SCHEME } from './vscode/artifactPreview';
+import { COMPARE_SCHEME, RunCompareDocuments } from './vscode/runCompare';
+import { TASK_LOGS_SCHEME, TaskLogsProvider } from './vscode/taskLogs';
 import { RunRegistry } from './runs/runRegistry';
 import { InterpreterService } from './vscode/interpreter';
 import { RunOutputChannel } from './vscode/outputChannelRuns';
@@ -38,8 +45,8 @@ export interface MetaflowStudioApi {
   runOutput: Pick<RunOutputChannel, 'onDidAppend'>;
   runDiagnostics: Pick<RunDiagnostics, 'get'>;
   runStatusBar: Pick<RunStatusBar, 'text'>;
-  /** The interpreter runs use for a file, and its check (starts, Python 3.8 or newer). */
-  interpreter: Pick<InterpreterService, 'select' | 'check'>;
+  /** The Artifact Explorer's tree data (datastores -> flows -> runs -> steps -> tasks -> artifacts). */
+  artifactExplorer: ArtifactExplorer;
 }
 
 export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
@@ -58,16 +65,27 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
   const runOutput = new RunOutputChannel();
   const runDiagnostics = new RunDiagnostics();
   const runStatusBar = new RunStatusBar(runs);
-  const interpreter = new InterpreterService({ log });
   const runLauncher = new RunLauncher({
     runners: createRunnerFactory({ analyzer: () => analyzer.load(), embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'), env: process.env }),
     registry: runs,
-    interpreter,
+    interpreter: new InterpreterService({ log }),
     output: runOutput,
     diagnostics: runDiagnostics,
     isTrusted: () => vscode.workspace.isTrusted,
   });
   const runCommands = new RunCommands({ documents, index, launcher: runLauncher, registry: runs, form: new RunForm(context.workspaceState), output: runOutput, statusBar: runStatusBar });
+
+  // Artifact Explorer: reads the datastore's files; values are decoded by Python only in a trusted workspace.
+  const explorerInterpreter = new InterpreterService({ log });
+  const explorerPythonDir = path.join(context.extensionUri.fsPath, 'dist', 'python');
+  const explorerPython = async (root: string) => ({
+    python: (await explorerInterpreter.select(vscode.Uri.file(root))).python,
+    env: workerEnv({ pythonPath: explorerPythonDir, env: process.env }),
+  });
+  const explorer = new ArtifactExplorer({ runs });
+  const previews = new ArtifactPreviews({ python: explorerPython, isTrusted: () => vscode.workspace.isTrusted });
+  const runCompare = new RunCompareDocuments({ python: explorerPython, isTrusted: () => vscode.workspace.isTrusted });
+  const explorerCommands = new ArtifactExplorerCommands({ explorer, previews, compare: runCompare, showRunInDag: (root, flow, runId) => showRunInDag({ index, panel }, root, flow, runId) });
 
   context.subscriptions.push(
     log,
@@ -89,8 +107,15 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
     runLauncher,
     ...runCommands.register(),
     { dispose: () => runs.cancelAll() },
+    explorer,
+    previews,
+    vscode.window.createTreeView(EXPLORER_VIEW, { treeDataProvider: explorer, canSelectMany: true, showCollapseAll: true }),
+    vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, previews),
+    vscode.workspace.registerTextDocumentContentProvider(TASK_LOGS_SCHEME, new TaskLogsProvider()),
+    vscode.workspace.registerTextDocumentContentProvider(COMPARE_SCHEME, runCompare),
+    ...explorerCommands.register(),
   );
-  return { documents, index, runs, runOutput, runDiagnostics, runStatusBar, interpreter };
+  return { artifactExplorer: explorer, documents, index, runs, runOutput, runDiagnostics, runStatusBar };
 }
 
 export function deactivate(): void {}

@@ -1,0 +1,34 @@
+// A task's logs as one searchable text: every attempt, stdout and stderr merged by time, each line
+// marked with its stream, from the same files `metaflow logs` reads.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readTaskLog } from '../datastore/taskFiles';
+import { MAX_ATTEMPTS } from '../datastore/localLayout';
+
+export function taskLogText(root: string, pathspec: string): string {
+  const parts = pathspec.split('/');
+  if (parts.length !== 4 || parts.some((p) => !p || p === '.' || p === '..' || p.includes('\\'))) {
+    throw new Error(`'${pathspec}' is not a task pathspec (Flow/run/step/task)`);
+  }
+  const taskDir = path.join(root, ...parts);
+  if (!fs.existsSync(taskDir)) throw new Error(`no task ${pathspec} in ${root} (${taskDir} does not exist)`);
+  const names = new Set(fs.readdirSync(taskDir));
+  const attempts: number[] = [];
+  for (let a = 0; a < MAX_ATTEMPTS; a++) if ([...names].some((n) => n.startsWith(`${a}.`))) attempts.push(a);
+  const out: string[] = [`# Logs of ${pathspec}`, `# ${taskDir}`, ''];
+  if (attempts.length === 0) out.push('(no attempt has started, so there are no logs)');
+  for (const attempt of attempts) {
+    out.push(`--- attempt ${attempt} ---`);
+    const lines = [
+      ...readTaskLog(taskDir, attempt, 'stdout').map((l) => ({ ...l, mark: 'out' })),
+      ...readTaskLog(taskDir, attempt, 'stderr').map((l) => ({ ...l, mark: 'ERR' })),
+    ].sort((x, y) => (x.tsText < y.tsText ? -1 : x.tsText > y.tsText ? 1 : 0));
+    if (lines.length === 0) out.push('(this attempt printed nothing)');
+    for (const l of lines) {
+      const time = Number.isFinite(l.ts) ? new Date(l.ts).toISOString().slice(11, 23) : '            ';
+      out.push(`${time} ${l.mark}${l.source === 'runtime' ? '*' : ' '}| ${l.text}`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
