@@ -180,6 +180,42 @@ suite('runs', function () {
     assert.equal(exports.runs.active().length, 0);
   });
 
+  test('with the run form on, accepting its prefilled inputs runs with the defaults; Escape runs nothing', async () => {
+    const exports = await api();
+    const config = vscode.workspace.getConfiguration('metaflow');
+    await config.update('run.promptForParameters', true, vscode.ConfigurationTarget.Workspace);
+    try {
+      const before = exports.runs.recent().length;
+      let escapedSettled = false;
+      const escaped = vscode.commands.executeCommand<TrackedRun | undefined>('metaflow.runFlow', fixture(GREET), 'GreetFlow');
+      void escaped.then(() => (escapedSettled = true));
+      // Escape on the first input, whenever it shows.
+      await waitFor('the form to be escaped', async () => {
+        if (escapedSettled) return true;
+        await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+        return false;
+      }, 20_000);
+      assert.equal(await escaped, undefined);
+      assert.equal(exports.runs.recent().length, before);
+
+      let settled = false;
+      const accepted = vscode.commands.executeCommand<TrackedRun | undefined>('metaflow.runFlow', fixture(GREET), 'GreetFlow');
+      void accepted.then(() => (settled = true));
+      // Three inputs (who, tags, max workers), each accepted as prefilled.
+      await waitFor('the form to be accepted', async () => {
+        if (settled) return true;
+        await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+        return false;
+      }, 20_000);
+      const run = await accepted;
+      assert.ok(run, 'the form started a run');
+      assert.equal((await run.handle.done).status, 'succeeded');
+      assert.deepEqual(run.state.parameters, {});
+    } finally {
+      await config.update('run.promptForParameters', false, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   test('the interpreter comes from metaflow.pythonPath and is checked: missing or older than 3.8 starts nothing', async () => {
     const exports = await api();
     const config = vscode.workspace.getConfiguration('metaflow');
