@@ -192,14 +192,15 @@ class StartupTest(unittest.TestCase):
             worker.close()
             shutil.rmtree(tmp, ignore_errors=True)
 
-    def test_running_a_flow_file_directly_explains_the_embedded_runtime(self):
+    def test_running_a_flow_file_without_the_command_line_explains_the_embedded_runtime(self):
         import subprocess
         import sys
 
+        # With the command line found, `python flow.py run` runs the flow (test_script_cli.py); without it, it explains.
         env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-            os.path.abspath(__file__)))), "src", "runtime", "python"))
+            os.path.abspath(__file__)))), "src", "runtime", "python"), METAFLOW_STUDIO_CLI=flow_path("no-cli.js"))
         proc = subprocess.run([sys.executable, flow_path("linear_flow.py"), "run"], env=env, capture_output=True)
-        self.assertEqual(proc.returncode, 2)
+        self.assertEqual(proc.returncode, 1)
         self.assertIn("metaflow-studio run", proc.stderr.decode())
 
     def test_unknown_flow_name(self):
