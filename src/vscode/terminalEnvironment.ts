@@ -5,10 +5,12 @@
 // shadowed. The collection applies to terminals opened after a change; VS Code marks older ones stale.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { PythonExtension } from '@vscode/python-extension';
 import type { InterpreterService } from './interpreter';
 import type { Log } from './log';
 import { PYTHON_PATH_SETTING } from './settings';
 
+const PYTHON_EXTENSION_ID = 'ms-python.python';
 export const TERMINAL_SETTING = 'metaflow.terminal.embeddedRuntime';
 export const NODE_VARIABLE = 'METAFLOW_STUDIO_NODE';
 export const CLI_VARIABLE = 'METAFLOW_STUDIO_CLI';
@@ -30,6 +32,7 @@ export type TerminalState = { applied: true; python: string } | { applied: false
 export class TerminalEnvironment implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private generation = 0;
+  private disposed = false;
   private current: Promise<TerminalState>;
 
   constructor(private readonly deps: TerminalEnvironmentDeps) {
@@ -44,6 +47,20 @@ export class TerminalEnvironment implements vscode.Disposable {
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()),
     );
     this.current = this.update(this.generation);
+    void this.followPythonExtension();
+  }
+
+  /** A new interpreter picked in the Python extension may have Metaflow, or lack it. */
+  private async followPythonExtension(): Promise<void> {
+    if (!vscode.extensions.getExtension(PYTHON_EXTENSION_ID)) return;
+    try {
+      const api = await PythonExtension.api();
+      const listener = api.environments.onDidChangeActiveEnvironmentPath(() => this.refresh());
+      if (this.disposed) listener.dispose();
+      else this.subscriptions.push(listener);
+    } catch (err) {
+      this.deps.log.warn(`Terminal: cannot follow the Python extension's interpreter (${err instanceof Error ? err.message : String(err)}); reload the window after choosing another.`);
+    }
   }
 
   /** What the terminal environment holds once the latest check is done (for tests and the log). */
@@ -84,6 +101,7 @@ export class TerminalEnvironment implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     for (const s of this.subscriptions) s.dispose();
   }
 }
