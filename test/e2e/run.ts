@@ -9,11 +9,17 @@ import { join } from 'node:path';
 import { dagJourney, problemsJourney } from './dagJourney';
 import { REPO_ROOT, withVsCode } from './harness';
 import { vsixJourney } from './vsixJourney';
+import { failingFlowJourney, runFlowJourney, runOptions, runStepJourney } from './runJourneys';
+import { timelineJourney, timelineOptions } from './timelineJourney';
 
 const journeys: Array<[string, (shots: string) => Promise<void>]> = [
   ['Show DAG from the CodeLens, follow an edit, reveal a step', (shots) => withVsCode(shots, dagJourney)],
   ['a broken flow shows its lint error in the Problems panel', (shots) => withVsCode(shots, problemsJourney)],
   ['the packaged .vsix installs and analyses flows', vsixJourney],
+  ['Run flow: form, Output lines, DAG nodes succeeded, Artifact Explorer preview', (shots) => withVsCode(shots, runFlowJourney, runOptions(false))],
+  ['Run step: only the middle step runs, as a spin', (shots) => withVsCode(shots, runStepJourney, runOptions(true))],
+  ['a failing flow: failed node, traceback in Output, diagnostic in Problems', (shots) => withVsCode(shots, failingFlowJourney, runOptions(true))],
+  ['Timeline: one bar per attempt, light and dark themes', (shots) => withVsCode(shots, timelineJourney, timelineOptions)],
 ];
 
 async function main(): Promise<number> {

@@ -87,9 +87,122 @@ export class Workbench {
     return panel;
   }
 
+  quickInput(): Locator {
+    return this.page.locator('.quick-input-widget input.input');
+  }
+
+  /** Runs a command from the palette (F1) by its title, as a user would. */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.quickInput();
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    await this.quickPickRow(title).waitFor();
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** A quick pick row whose label is exactly `label`. */
+  quickPickRow(label: string): Locator {
+    return this.page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) })
+      .first();
+  }
+
+  /** Answers the quick input titled like `title` with `value` (replacing what is prefilled) and Enter. */
+  async answerInput(title: RegExp, value: string): Promise<void> {
+    await this.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor();
+    const input = this.quickInput();
+    await input.fill(value);
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Opens the Output panel on `channel` (View: Show Output Channels…) and returns its text area. */
+  async showOutputChannel(channel: string): Promise<Locator> {
+    await this.runCommand('Output: Show Output Channels...');
+    await this.quickInput().fill(channel);
+    await this.quickPickRow(channel).click();
+    const view = this.outputView();
+    await view.waitFor();
+    return view;
+  }
+
+  outputView(): Locator {
+    return this.page.locator('.part.panel .output-view .monaco-editor .view-lines').first();
+  }
+
+  /** The lines of the Output panel on screen (a virtualised editor: keep the logs short). */
+  async outputText(): Promise<string> {
+    return (await this.outputView().innerText()).replace(/\u00a0/g, ' ');
+  }
+
+  /** Waits until the Output panel on screen matches `pattern`; returns its text. */
+  async waitForOutput(pattern: RegExp, what: string): Promise<string> {
+    const deadline = Date.now() + TIMEOUT_MS;
+    let text = await this.outputText();
+    while (!pattern.test(text)) {
+      if (Date.now() > deadline) throw new Error(`the Output panel never showed ${what} (${pattern}); it shows:\n${text}`);
+      await this.page.waitForTimeout(100);
+      text = await this.outputText();
+    }
+    return text;
+  }
+
+  async clearOutput(): Promise<void> {
+    await this.page.locator('.part.panel .actions-container .action-label[aria-label="Clear Output"]').click();
+    await this.waitForCount(this.outputView().locator('.view-line').filter({ hasText: /\S/ }), 0, 'non-empty Output lines after Clear Output');
+  }
+
+  /** Opens an activity-bar view container (e.g. "Metaflow") in the side bar. */
+  async showViewContainer(title: string): Promise<void> {
+    await this.page.locator(`.part.activitybar .action-item .action-label[aria-label^="${title}"]`).click();
+    await this.page.locator('.part.sidebar .composite.title', { hasText: new RegExp(title, 'i') }).waitFor();
+  }
+
+  /** A side-bar tree row whose label is exactly `label`. */
+  sidebarRow(label: string): Locator {
+    return this.page
+      .locator('.part.sidebar .monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) })
+      .first();
+  }
+
+  /** Clicks a collapsed side-bar row and waits until it is expanded. */
+  async expandSidebarRow(label: string): Promise<Locator> {
+    const row = this.sidebarRow(label);
+    await row.waitFor();
+    if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+    await this.page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await row.elementHandle());
+    return row;
+  }
+
+  /** The CodeLens titled `title` nearest above the first editor line containing `lineText`. */
+  async codeLensAbove(title: string, lineText: string): Promise<Locator> {
+    const line = this.editorLines().locator('.view-line', { hasText: lineText }).first();
+    await line.waitFor();
+    const lineTop = (await line.boundingBox())?.y ?? 0;
+    const lenses = this.codeLens(title);
+    await lenses.first().waitFor();
+    let best: Locator | undefined;
+    let bestTop = -Infinity;
+    for (const lens of await lenses.all()) {
+      const top = (await lens.boundingBox())?.y;
+      if (top !== undefined && top < lineTop && top > bestTop) {
+        best = lens;
+        bestTop = top;
+      }
+    }
+    if (!best) throw new Error(`no "${title}" lens above the line with "${lineText}"`);
+    return best;
+  }
+
   async screenshot(dir: string, name: string): Promise<string> {
     const path = `${dir}/${name}.png`;
     await this.page.screenshot({ path });
     return path;
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
