@@ -135,7 +135,7 @@ export class DatastoreClient {
   private settleStatus(summary: RunSummary): void {
     const { flow, runId } = summary;
     const endDir = path.join(this.root, flow, runId, summary.endStep);
-    const endTasks = fs.existsSync(endDir) ? listTaskIds(endDir).map((id) => readTask(this.root, flow, runId, summary.endStep, id)) : [];
+    const endTasks = fs.existsSync(endDir) ? listTaskIds(endDir).map((id) => readTask(this.root, flow, runId, summary.endStep, id, 'status')) : [];
     const endDone = endTasks.find((t) => t.status === 'succeeded');
     if (endDone) {
       summary.status = 'succeeded';
@@ -143,14 +143,14 @@ export class DatastoreClient {
     } else {
       let scan;
       try {
-        scan = scanRunTasks(this.root, flow, runId);
+        scan = scanRunTasks(this.root, flow, runId, 'status');
       } catch (err) {
         summary.error = summary.error ?? `cannot read ${path.join(this.root, flow, runId)}: ${(err as Error).message}`;
         summary.status = 'incomplete';
         return;
       }
       const tasks = [...scan.steps.values()].flat();
-      const finishedAt = Math.max(0, ...tasks.map((t) => t.finishedAt ?? t.startedAt ?? 0));
+      const finishedAt = tasks.reduce((m, t) => Math.max(m, t.finishedAt ?? 0), 0);
       if (this.options.isActive?.(summary.pathspec) || tasks.some((t) => t.status === 'running')) summary.status = 'running';
       else if (tasks.some((t) => t.status === 'failed')) summary.status = 'failed';
       else if (this.now() - Math.max(scan.lastActivity, finishedAt, summary.startedAt) < IDLE_MS) summary.status = 'running';
@@ -250,6 +250,6 @@ export class DatastoreClient {
 
   /** Every task of a run with its attempts; for past-run drawing and comparison, not for tree paging. */
   scan(flow: string, runId: string) {
-    return scanRunTasks(this.root, flow, runId, true);
+    return scanRunTasks(this.root, flow, runId, 'attempts');
   }
 }

@@ -2,7 +2,7 @@
 // run state a DAG draws, and run comparison all start here.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listTaskIds, readTask, safeMtime, type TaskDetail } from './taskReader';
+import { listTaskIds, readTask, safeMtime, type TaskDetail, type TaskReadDepth } from './taskReader';
 
 /** Steps a run's directory holds; `_parameters` is bookkeeping and hidden, as in Metaflow's Client. */
 export function listStepNames(runDir: string): string[] {
@@ -18,7 +18,7 @@ export interface ScannedRun {
   errors: string[];
 }
 
-export function scanRunTasks(root: string, flow: string, runId: string, withAttempts = false): ScannedRun {
+export function scanRunTasks(root: string, flow: string, runId: string, depth: TaskReadDepth = 'summary'): ScannedRun {
   const runDir = path.join(root, flow, runId);
   const steps = new Map<string, TaskDetail[]>();
   const errors: string[] = [];
@@ -27,7 +27,7 @@ export function scanRunTasks(root: string, flow: string, runId: string, withAtte
     const stepDir = path.join(runDir, step);
     lastActivity = Math.max(lastActivity, safeMtime(stepDir));
     try {
-      steps.set(step, listTaskIds(stepDir).map((id) => readTask(root, flow, runId, step, id, withAttempts)));
+      steps.set(step, listTaskIds(stepDir).map((id) => readTask(root, flow, runId, step, id, depth)));
     } catch (err) {
       errors.push(`cannot list ${stepDir}: ${(err as Error).message}`);
       steps.set(step, []);

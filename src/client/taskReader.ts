@@ -50,24 +50,26 @@ function taskOkFromData(root: string, flow: string, taskDir: string, attempt: nu
   }
 }
 
-function statusOfAttempt(root: string, flow: string, taskDir: string, files: TaskFiles, meta: TaskMetadata, attempt: number): ClientTaskStatus {
-  const done = files.names.has(`${attempt}.DONE.lock`);
-  let runtime: { success?: unknown } | undefined;
-  if (files.names.has(`${attempt}.runtime`)) {
-    try {
-      runtime = readJson(path.join(taskDir, `${attempt}.runtime`)) as { success?: unknown };
-    } catch {
-      runtime = undefined;
-    }
+function readRuntime(taskDir: string, files: TaskFiles, attempt: number): { success?: unknown } | undefined {
+  if (!files.names.has(`${attempt}.runtime`)) return undefined;
+  try {
+    return readJson(path.join(taskDir, `${attempt}.runtime`)) as { success?: unknown };
+  } catch {
+    return undefined;
   }
-  if (!done) {
+}
+
+function statusOfAttempt(root: string, flow: string, taskDir: string, files: TaskFiles, meta: () => TaskMetadata, attempt: number): ClientTaskStatus {
+  if (!files.names.has(`${attempt}.DONE.lock`)) {
     // The runtime writes `<attempt>.runtime` when the task process ends; without DONE.lock it was killed or crashed.
+    const runtime = readRuntime(taskDir, files, attempt);
     if (runtime) return runtime.success === true ? 'succeeded' : 'failed';
     return 'running';
   }
-  const ok = meta.string('attempt_ok', attempt);
+  const ok = meta().string('attempt_ok', attempt);
   if (ok === 'True') return 'succeeded';
   if (ok === 'False') return 'failed';
+  const runtime = readRuntime(taskDir, files, attempt);
   if (runtime && typeof runtime.success === 'boolean') return runtime.success ? 'succeeded' : 'failed';
   const taskOk = taskOkFromData(root, flow, taskDir, attempt);
   return taskOk === undefined ? 'unknown' : taskOk ? 'succeeded' : 'failed';
@@ -89,9 +91,9 @@ function attemptStart(taskDir: string, files: TaskFiles, attempt: number): numbe
   }
 }
 
-function attemptEnd(taskDir: string, files: TaskFiles, meta: TaskMetadata, attempt: number): number | undefined {
+function attemptEnd(taskDir: string, files: TaskFiles, meta: () => TaskMetadata, attempt: number): number | undefined {
   if (!files.names.has(`${attempt}.DONE.lock`)) return undefined;
-  const doneMeta = meta.time('attempt-done');
+  const doneMeta = meta().time('attempt-done');
   if (doneMeta !== undefined) return doneMeta;
   try {
     return fs.statSync(path.join(taskDir, `${attempt}.DONE.lock`)).mtimeMs;
@@ -111,7 +113,10 @@ export interface TaskDetail extends TaskSummary {
   attempts: AttemptInfo[];
 }
 
-export function readTask(root: string, flow: string, runId: string, step: string, taskId: string, withAttempts = false): TaskDetail {
+/** `status`: only what a run's status needs (status, end time); `attempts`: also every attempt's status and start. */
+export type TaskReadDepth = 'status' | 'summary' | 'attempts';
+
+export function readTask(root: string, flow: string, runId: string, step: string, taskId: string, depth: TaskReadDepth = 'summary'): TaskDetail {
   const pathspec = `${flow}/${runId}/${step}/${taskId}`;
   const taskDir = path.join(root, flow, runId, step, taskId);
   const base: TaskDetail = { flow, runId, step, taskId, pathspec, done: false, status: 'unknown', attempts: [] };
@@ -122,34 +127,37 @@ export function readTask(root: string, flow: string, runId: string, step: string
     return { ...base, error: `cannot read ${taskDir}: ${(err as Error).message}` };
   }
   if (files.latest === undefined) return { ...base, error: `no attempt has started: ${taskDir} has no <attempt>.attempt.json` };
-  const meta = TaskMetadata.read(taskDir);
+  let metaRead: TaskMetadata | undefined;
+  const meta = () => (metaRead = metaRead ?? TaskMetadata.read(taskDir));
   const attempt = files.latest;
   const status = statusOfAttempt(root, flow, taskDir, files, meta, attempt);
-  const startedAt = attemptStart(taskDir, files, attempt);
   const finishedAt = attemptEnd(taskDir, files, meta, attempt);
+  const done = files.names.has(`${attempt}.DONE.lock`);
+  if (depth === 'status') return { ...base, attempt, done, status, finishedAt };
+  const startedAt = attemptStart(taskDir, files, attempt);
   const detail: TaskDetail = {
     ...base,
     attempt,
-    done: files.names.has(`${attempt}.DONE.lock`),
+    done,
     status,
     startedAt,
     finishedAt,
     durationMs: startedAt !== undefined && finishedAt !== undefined ? Math.max(0, finishedAt - startedAt) : undefined,
   };
-  if (meta.has('foreach-execution-path')) {
+  if (meta().has('foreach-execution-path')) {
     // `step:idx,step:idx`: the innermost entry is this task's own split index.
-    const execPath = meta.string('foreach-execution-path', attempt) ?? '';
+    const execPath = meta().string('foreach-execution-path', attempt) ?? '';
     const last = execPath.split(',').pop()?.split(':').pop();
     if (last !== undefined && /^\d+$/.test(last)) detail.foreachIndex = Number(last);
-    const stack = meta.value('foreach-stack', attempt);
+    const stack = meta().value('foreach-stack', attempt);
     if (Array.isArray(stack) && stack.length > 0) {
       const top = String(stack[stack.length - 1]);
       const eq = top.indexOf('=');
       detail.foreachValue = eq >= 0 ? top.slice(eq + 1) : top;
     }
   }
-  if (meta.has('origin-task-id')) detail.originTaskId = meta.string('origin-task-id');
-  if (withAttempts) {
+  if (meta().has('origin-task-id')) detail.originTaskId = meta().string('origin-task-id');
+  if (depth === 'attempts') {
     for (let a = 0; a <= attempt; a++) {
       if (!files.names.has(`${a}.attempt.json`) && a !== attempt) continue;
       const s = a === attempt ? status : statusOfAttempt(root, flow, taskDir, files, meta, a);
