@@ -32,6 +32,7 @@ import { RunForm } from './vscode/runForm';
 import { RunLauncher } from './vscode/runLauncher';
 import { createRunnerFactory } from './vscode/runnerFactory';
 import { RunStatusBar } from './vscode/statusBarRuns';
+import { TerminalEnvironment } from './vscode/terminalEnvironment';
 
 const PYTHON: vscode.DocumentSelector = { language: 'python' };
 
@@ -114,6 +115,7 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
     vscode.workspace.registerTextDocumentContentProvider(TASK_LOGS_SCHEME, new TaskLogsProvider()),
     vscode.workspace.registerTextDocumentContentProvider(COMPARE_SCHEME, runCompare),
     ...explorerCommands.register(),
+    new TerminalEnvironment({ collection: context.environmentVariableCollection, extensionDir: context.extensionUri.fsPath, interpreter: new InterpreterService({ log }), log }),
   );
   return { artifactExplorer: explorer, documents, index, runs, runOutput, runDiagnostics, runStatusBar };
 }
