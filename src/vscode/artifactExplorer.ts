@@ -64,7 +64,7 @@ export class ArtifactExplorer implements vscode.TreeDataProvider<ExplorerNode>, 
   client(root: string): DatastoreClient {
     let c = this.clients.get(root);
     if (!c) {
-      c = new DatastoreClient(root, { isActive: (pathspec) => this.deps.runs.active().some((r) => r.state.pathspec === pathspec && r.state.datastoreRoot === root) });
+      c = new DatastoreClient(root, { isActive: (pathspec) => this.deps.runs.active().some((r) => r.state.pathspec === pathspec && path.resolve(r.state.datastoreRoot) === root) });
       this.clients.set(root, c);
     }
     return c;
