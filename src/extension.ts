@@ -48,6 +48,8 @@ export interface MetaflowStudioApi {
   runStatusBar: Pick<RunStatusBar, 'text'>;
   /** The Artifact Explorer's tree data (datastores -> flows -> runs -> steps -> tasks -> artifacts). */
   artifactExplorer: ArtifactExplorer;
+  /** The interpreter runs use for a file, and its check (starts, Python 3.8 or newer). */
+  interpreter: Pick<InterpreterService, 'select' | 'check'>;
 }
 
 export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
@@ -66,10 +68,11 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
   const runOutput = new RunOutputChannel();
   const runDiagnostics = new RunDiagnostics();
   const runStatusBar = new RunStatusBar(runs);
+  const interpreter = new InterpreterService({ log });
   const runLauncher = new RunLauncher({
     runners: createRunnerFactory({ analyzer: () => analyzer.load(), embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'), env: process.env }),
     registry: runs,
-    interpreter: new InterpreterService({ log }),
+    interpreter,
     output: runOutput,
     diagnostics: runDiagnostics,
     isTrusted: () => vscode.workspace.isTrusted,
@@ -115,9 +118,9 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
     vscode.workspace.registerTextDocumentContentProvider(TASK_LOGS_SCHEME, new TaskLogsProvider()),
     vscode.workspace.registerTextDocumentContentProvider(COMPARE_SCHEME, runCompare),
     ...explorerCommands.register(),
-    new TerminalEnvironment({ collection: context.environmentVariableCollection, extensionDir: context.extensionUri.fsPath, interpreter: new InterpreterService({ log }), log }),
+    new TerminalEnvironment({ collection: context.environmentVariableCollection, extensionDir: context.extensionUri.fsPath, interpreter, log }),
   );
-  return { artifactExplorer: explorer, documents, index, runs, runOutput, runDiagnostics, runStatusBar };
+  return { artifactExplorer: explorer, documents, index, runs, runOutput, runDiagnostics, runStatusBar, interpreter };
 }
 
 export function deactivate(): void {}
