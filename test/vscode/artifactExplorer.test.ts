@@ -127,4 +127,37 @@ suite('artifact explorer', function () {
     await vscode.commands.executeCommand('metaflow.artifactExplorer.copyClientSnippet', answer);
     assert.equal(await vscode.env.clipboard.readText(), `Task('${start.task.pathspec}').data.answer`);
   });
+
+  test('a second run refreshes the tree while it goes, and two runs compare side by side', async () => {
+    const explorer = (await api()).artifactExplorer;
+    let changes = 0;
+    const listening = explorer.onDidChangeTreeData(() => changes++);
+    // The explorer listens to the registry first, so by any later listener's turn its refresh has fired.
+    const duringRun: number[] = [];
+    const watching = (await api()).runs.onDidChange((r) => {
+      if (r.state.flow === 'ExplorerFlow' && r.state.status === 'running') duringRun.push(changes);
+    });
+    try {
+      const run = await vscode.commands.executeCommand<TrackedRun | undefined>('metaflow.runFlow', flowFile, 'ExplorerFlow');
+      assert.ok(run, 'a second run was started');
+      const result = await run.handle.done;
+      assert.equal(result.status, 'succeeded', result.error);
+      assert.ok(duringRun.length > 0 && Math.max(...duringRun) > 0, `tree refreshes seen while the run went: ${duringRun.join(', ')}`);
+      const flow = await flowNode();
+      const runs = await waitFor('both runs listed', async () => {
+        const found = (await children(flow, 'run')).filter((r) => r.run.runId === runId || r.run.runId === result.runId);
+        return found.length === 2 && found;
+      });
+      assert.equal(runs[0].run.runId, result.runId, 'newest first');
+      await vscode.commands.executeCommand('metaflow.artifactExplorer.compareRuns', runs[0], runs);
+      const editor = await waitFor('the comparison', () => vscode.window.activeTextEditor?.document.uri.scheme === 'metaflow-compare' && vscode.window.activeTextEditor);
+      const text = editor.document.getText();
+      assert.match(text, new RegExp(`# ExplorerFlow: ${[runId, result.runId].sort().join(' vs ')}`));
+      assert.match(text, /Every artifact has the same value in both runs\./);
+      assert.match(text, /\| each \| .+ \| .+ \| 2 \| 2 \|/);
+    } finally {
+      listening.dispose();
+      watching.dispose();
+    }
+  });
 });
