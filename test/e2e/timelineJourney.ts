@@ -1,14 +1,13 @@
 // The timeline journey: run a flow whose fan-out step fails once and is retried, open the DAG panel's
 // timeline, count its bars against the attempts the run wrote to the datastore, and screenshot it in a
-// dark and then a light theme (switched through the user settings file, as VS Code reads it live).
+// dark theme (set in the user settings) and then in a light one (picked with Preferences: Color Theme).
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JourneyContext } from './harness';
 import { runOptions, showDag, waitForAllNodes } from './runJourneys';
 
 export const DARK_THEME = 'Default Dark Modern';
-const LIGHT_THEME = 'Default Light Modern';
 
 export const timelineOptions = runOptions(true, { 'workbench.colorTheme': DARK_THEME });
 
@@ -18,7 +17,7 @@ function attemptsOnDisk(context: JourneyContext, flow: string, runId: string): {
   let tasks = 0;
   let attempts = 0;
   for (const step of readdirSync(runDir).filter((d) => !d.startsWith('_'))) {
-    for (const task of readdirSync(join(runDir, step))) {
+    for (const task of readdirSync(join(runDir, step)).filter((d) => /^\d+$/.test(d))) {
       tasks += 1;
       attempts += readdirSync(join(runDir, step, task)).filter((f) => /^\d+\.attempt\.json$/.test(f)).length;
     }
@@ -26,17 +25,52 @@ function attemptsOnDisk(context: JourneyContext, flow: string, runId: string): {
   return { tasks, attempts };
 }
 
-async function succeededBarFill(context: JourneyContext): Promise<string> {
-  const bar = context.workbench.dagFrame().locator('svg.timeline rect.tl-bar[data-status="succeeded"]').first();
-  // The page's own types (no DOM lib in this project's Node-side tsconfig).
-  type InPage = { ownerDocument: { defaultView: { getComputedStyle(el: unknown): { fill: string } } } };
-  return bar.evaluate((el) => (el as unknown as InPage).ownerDocument.defaultView.getComputedStyle(el).fill);
+interface BarColours {
+  /** Computed fill of a succeeded bar. */
+  fill: string;
+  /** Computed stroke of that bar (it separates touching bars, in the editor's background colour). */
+  stroke: string;
+  /** Computed fill of a row label. */
+  label: string;
+  /** The theme's own colour for passed tests, which the panel uses for succeeded work. */
+  themePassed: string;
 }
 
-function setTheme(context: JourneyContext, theme: string): void {
-  const file = join(context.server.userDataDir, 'User', 'settings.json');
-  const settings = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  writeFileSync(file, JSON.stringify({ ...settings, 'workbench.colorTheme': theme }, null, 2));
+/** The colours a succeeded timeline bar and its row label are drawn with, read in the webview. */
+async function barColours(context: JourneyContext): Promise<BarColours> {
+  const timeline = context.workbench.dagFrame().locator('svg.timeline');
+  // The page's own types (no DOM lib in this project's Node-side tsconfig).
+  type Style = { fill: string; stroke: string; getPropertyValue(name: string): string };
+  type InPage = { querySelector(s: string): unknown; ownerDocument: { body: unknown; defaultView: { getComputedStyle(el: unknown): Style } } };
+  return timeline.evaluate((svg) => {
+    // No named helpers in here: the test runner's transform would wrap them in a function the page lacks.
+    const el = svg as unknown as InPage;
+    const view = el.ownerDocument.defaultView;
+    const bar = view.getComputedStyle(el.querySelector('rect.tl-bar[data-status="succeeded"]'));
+    return {
+      fill: bar.fill,
+      stroke: bar.stroke,
+      label: view.getComputedStyle(el.querySelector('text.tl-row-label')).fill,
+      themePassed: view.getComputedStyle(el.ownerDocument.body).getPropertyValue('--vscode-testing-iconPassed').trim(),
+    };
+  });
+}
+
+/** `#73c991` (or `#73c991ff`) as the `rgb(115, 201, 145)` getComputedStyle reports. */
+function hexToRgb(hex: string): string {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})(?:ff)?$/i.exec(hex);
+  assert.ok(m, `a 6-digit theme colour, not "${hex}"`);
+  return `rgb(${parseInt(m[1], 16)}, ${parseInt(m[2], 16)}, ${parseInt(m[3], 16)})`;
+}
+
+/** Picks a colour theme as a user would: Preferences: Color Theme, type its name, Enter. */
+async function pickTheme(context: JourneyContext, label: string): Promise<void> {
+  const { workbench } = context;
+  await workbench.runCommand('Preferences: Color Theme');
+  await workbench.quickInput().fill(label);
+  await workbench.page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused', { hasText: label }).waitFor();
+  await workbench.page.keyboard.press('Enter');
+  await workbench.quickInput().waitFor({ state: 'hidden' });
 }
 
 export async function timelineJourney(context: JourneyContext): Promise<void> {
@@ -47,6 +81,9 @@ export async function timelineJourney(context: JourneyContext): Promise<void> {
   await workbench.openFile('retry_flow.py', 'class RetryFlow');
   await showDag(workbench, 'retry_flow.py');
   await workbench.codeLens('Run flow').click();
+  // Give the panel the whole window: close the flow's editor and the side bar.
+  await page.locator('.tabs-container .tab[data-resource-name="retry_flow.py"] .tab-actions .action-label').click();
+  await workbench.runCommand('View: Toggle Primary Side Bar Visibility');
   await waitForAllNodes(workbench, ['start', 'work', 'flaky', 'join', 'end'], 'succeeded');
 
   const dag = workbench.dagFrame();
@@ -65,20 +102,24 @@ export async function timelineJourney(context: JourneyContext): Promise<void> {
   assert.equal(await timeline.locator('rect.tl-bar[data-status="failed"]').count(), 3, 'the failed first attempts are drawn');
   assert.equal(await timeline.locator('g.tl-row[data-retried="1"]').count(), 3, 'each flaky row shows its retry');
 
-  const darkFill = await succeededBarFill(context);
+  const dark = await barColours(context);
+  assert.equal(dark.fill, hexToRgb(dark.themePassed), 'succeeded bars take the theme\'s colour');
   await workbench.screenshot(shots, 'timeline-dark');
 
-  setTheme(context, LIGHT_THEME);
+  await pickTheme(context, 'Light Modern');
   await page.locator('.monaco-workbench.vs').waitFor();
   await dag.locator('body.vscode-light').waitFor();
+  // The webview restyles when the theme's variables arrive, just after its body class changes.
   const deadline = Date.now() + 10_000;
-  let lightFill = await succeededBarFill(context);
-  // The webview restyles after its body class changes; give the new theme's variables a moment to apply.
-  while (lightFill === darkFill && Date.now() < deadline) {
+  let light = await barColours(context);
+  while (light.stroke === dark.stroke && Date.now() < deadline) {
     await page.waitForTimeout(100);
-    lightFill = await succeededBarFill(context);
+    light = await barColours(context);
   }
   await workbench.screenshot(shots, 'timeline-light');
-  assert.notEqual(lightFill, darkFill, `succeeded bars are filled ${darkFill} in the dark theme and ${lightFill} in the light one`);
+  assert.equal(light.fill, hexToRgb(light.themePassed), 'succeeded bars take the light theme\'s colour');
+  assert.notEqual(light.stroke, dark.stroke, `bar outlines follow the editor background: ${dark.stroke} (dark), ${light.stroke} (light)`);
+  assert.notEqual(light.label, dark.label, `row labels follow the foreground: ${dark.label} (dark), ${light.label} (light)`);
+  console.log(`    timeline colours: dark ${JSON.stringify(dark)}, light ${JSON.stringify(light)}`);
   await workbench.waitForCount(bars, attempts, 'timeline bars after the theme change');
 }

@@ -97,8 +97,14 @@ export class Workbench {
     const input = this.quickInput();
     await input.waitFor({ state: 'visible' });
     await input.fill(`>${title}`);
-    await this.quickPickRow(title).waitFor();
-    await this.page.keyboard.press('Enter');
+    // Click the exact title: Enter would take the first fuzzy match, which may be another command.
+    await this.quickPickRow(title).click();
+    // The command ran once the palette closed or gave way to the command's own quick input.
+    const deadline = Date.now() + TIMEOUT_MS;
+    while ((await input.isVisible()) && (await input.inputValue()).startsWith('>')) {
+      if (Date.now() > deadline) throw new Error(`the command palette stayed open after choosing ${title}`);
+      await this.page.waitForTimeout(50);
+    }
   }
 
   /** A quick pick row whose label is exactly `label`. */
@@ -149,7 +155,7 @@ export class Workbench {
   }
 
   async clearOutput(): Promise<void> {
-    await this.page.locator('.part.panel .actions-container .action-label[aria-label="Clear Output"]').click();
+    await this.page.locator('.part.panel .actions-container .action-label[aria-label="Clear Output"]').first().click();
     await this.waitForCount(this.outputView().locator('.view-line').filter({ hasText: /\S/ }), 0, 'non-empty Output lines after Clear Output');
   }
 
