@@ -166,6 +166,7 @@ export class DatastoreClient {
     return listStepNames(runDir).map((name) => {
       const step: StepSummary = { flow, runId, name, pathspec: `${flow}/${runId}/${name}` };
       try {
+        step.taskCount = listTaskIds(path.join(runDir, name)).length;
         const ts = readSelf(path.join(runDir, name)).ts_epoch;
         if (typeof ts === 'number') step.startedAt = ts;
       } catch (err) {

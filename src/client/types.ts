@@ -39,6 +39,8 @@ export interface StepSummary {
   name: string;
   pathspec: string;
   startedAt?: number;
+  /** Task directories of the step (one readdir, no task is read). */
+  taskCount?: number;
   error?: string;
 }
 

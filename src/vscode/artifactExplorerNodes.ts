@@ -95,6 +95,7 @@ export function treeItem(node: ExplorerNode): vscode.TreeItem {
     case 'step': {
       const item = new vscode.TreeItem(node.step.name, C.Collapsed);
       item.iconPath = new vscode.ThemeIcon(node.step.error ? 'warning' : 'symbol-method');
+      if (node.step.taskCount !== undefined) item.description = node.step.taskCount === 1 ? '1 task' : `${node.step.taskCount} tasks`;
       item.tooltip = node.step.error ?? node.step.pathspec;
       item.contextValue = 'metaflow.step';
       item.id = `step:${node.root}:${node.step.pathspec}`;

@@ -85,7 +85,7 @@ describe('datastore client on a Metaflow-written layout', () => {
 
   it('lists steps in start order (without _parameters) and tasks with foreach index, value and attempt', () => {
     const client = new DatastoreClient(root, { now: OLD });
-    assert.deepEqual(client.listSteps('TrainFlow', '1790000000000001').map((s) => s.name), ['start', 'body', 'join', 'end']);
+    assert.deepEqual(client.listSteps('TrainFlow', '1790000000000001').map((s) => [s.name, s.taskCount]), [['start', 1], ['body', 3], ['join', 1], ['end', 1]]);
     const body = client.listTasks('TrainFlow', '1790000000000001', 'body').items;
     assert.deepEqual(body.map((t) => [t.taskId, t.foreachIndex, t.foreachValue, t.attempt, t.status]), [
       ['2', 0, 'a', 0, 'succeeded'],
