@@ -80,10 +80,9 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
   const runCommands = new RunCommands({ documents, index, launcher: runLauncher, registry: runs, form: new RunForm(context.workspaceState), output: runOutput, statusBar: runStatusBar });
 
   // Artifact Explorer: reads the datastore's files; values are decoded by Python only in a trusted workspace.
-  const explorerInterpreter = new InterpreterService({ log });
   const explorerPythonDir = path.join(context.extensionUri.fsPath, 'dist', 'python');
   const explorerPython = async (root: string) => ({
-    python: (await explorerInterpreter.select(vscode.Uri.file(root))).python,
+    python: (await interpreter.select(vscode.Uri.file(root))).python,
     env: workerEnv({ pythonPath: explorerPythonDir, env: process.env }),
   });
   const explorer = new ArtifactExplorer({ runs });
