@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRegistry, TrackedRun } from '../runs/runRegistry';
+import type { RunKind } from '../runtime/events';
 import { NoRunReachedStepError, type PreparedRun, RunRefused } from '../runtime/localRunner';
 import type { InterpreterService } from './interpreter';
 import type { RunOutputChannel } from './outputChannelRuns';
@@ -106,14 +107,16 @@ export class RunLauncher implements vscode.Disposable {
       return undefined;
     }
     void release?.();
-    return this.follow(prepared, flowFile);
+    return this.follow(prepared, flowFile, request.kind);
   }
 
-  private follow(prepared: PreparedRun, flowFile: string): TrackedRun {
+  private follow(prepared: PreparedRun, flowFile: string, kind: RunKind): TrackedRun {
     const run = this.deps.registry.track(prepared.handle, prepared.flow, flowFile);
     if (prepared.createdRoot) this.deps.output.note(`Created the local datastore ${prepared.datastoreRoot}`);
     this.deps.output.follow(prepared.handle.events);
-    showRunProgress(run, this.deps.registry);
+    // Users look for the task output as soon as they start a run; the editor keeps the focus.
+    this.deps.output.show();
+    showRunProgress(run, this.deps.registry, kind);
     return run;
   }
 

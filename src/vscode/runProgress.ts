@@ -1,6 +1,7 @@
 // What the run views need from the run registry (src/runs/runRegistry.ts): the live runs and their changes.
 // Declared here by shape so the status bar and the progress notifications depend only on what they read.
 import type { RunState } from '../runs/types';
+import type { RunKind } from '../runtime/events';
 import type { RunHandle } from '../runtime/scheduler';
 import * as vscode from 'vscode';
 import { throttle } from '../runs/throttle';
@@ -24,9 +25,10 @@ export function progressText(state: RunState): string {
 }
 
 /** "Running TrainFlow: 37/100 tasks" as a notification with Cancel, until the run ends. */
-export function showRunProgress(run: LiveRun, runs: LiveRuns): void {
-  const verb = run.state.kind === 'resume' ? 'Resuming' : 'Running';
-  const label = run.state.kind === 'spin' ? `${run.state.flow} (one step)` : run.state.flow;
+export function showRunProgress(run: LiveRun, runs: LiveRuns, kind: RunKind): void {
+  // The kind comes from the request: the state only learns it from `run_started`, after this is shown.
+  const verb = kind === 'resume' ? 'Resuming' : 'Running';
+  const label = kind === 'spin' ? `${run.state.flow} (one step)` : run.state.flow;
   void vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `${verb} ${label}`, cancellable: true },
     (progress, token) =>
@@ -50,6 +52,7 @@ export function showRunProgress(run: LiveRun, runs: LiveRuns): void {
         void run.handle.done.finally(() => {
           changed.dispose();
           throttled.cancel();
+          report();
           resolve();
         });
       }),
