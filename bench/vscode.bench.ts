@@ -116,7 +116,7 @@ async function measureRound(round: number, work: string, probeModule: string): P
     extensionTestsPath: probeModule,
     workspace,
     // A run needs a user name; a bare environment may have no USER.
-    server: { parentDir: dir, env: { [PROBE_DIR_ENV]: probeDir, METAFLOW_USER: process.env.METAFLOW_USER || process.env.USER || 'bench' } },
+    server: { parentDir: dir, env: { [PROBE_DIR_ENV]: probeDir, METAFLOW_USER: process.env.METAFLOW_USER || 'bench' } },
     onLog: (line) => hostLog.push(line),
   });
   try {

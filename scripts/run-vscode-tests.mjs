@@ -41,10 +41,11 @@ const UNTRUSTED = '.untrusted.test.ts';
 rmSync(outDir, { recursive: true, force: true });
 rmSync(untrustedOutDir, { recursive: true, force: true });
 const untrustedSuites = readdirSync(suiteDir).filter((f) => f.endsWith(UNTRUSTED));
-if (untrustedSuites.length > 0) {
-  await esbuild.build({
-    entryPoints: [join(suiteDir, 'index.ts'), ...untrustedSuites.map((f) => join(suiteDir, f))],
-    outdir: untrustedOutDir,
+/** Bundles mocha's index and the given suites for the extension host (vscode and mocha stay external). */
+function bundleSuites(suites, outdir) {
+  return esbuild.build({
+    entryPoints: [join(suiteDir, 'index.ts'), ...suites.map((f) => join(suiteDir, f))],
+    outdir,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -54,17 +55,8 @@ if (untrustedSuites.length > 0) {
     logLevel: 'warning',
   });
 }
-await esbuild.build({
-  entryPoints: [join(suiteDir, 'index.ts'), ...readdirSync(suiteDir).filter((f) => f.endsWith('.test.ts') && !f.endsWith(UNTRUSTED)).map((f) => join(suiteDir, f))],
-  outdir: outDir,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  sourcemap: 'inline',
-  external: ['vscode', 'mocha'],
-  logLevel: 'warning',
-});
+if (untrustedSuites.length > 0) await bundleSuites(untrustedSuites, untrustedOutDir);
+await bundleSuites(readdirSync(suiteDir).filter((f) => f.endsWith('.test.ts') && !f.endsWith(UNTRUSTED)), outDir);
 
 const { runExtensionTests } = await tsImport('../test/support/extensionTests.ts', import.meta.url);
 
@@ -82,8 +74,8 @@ async function session(testsDir, server = {}) {
       workspace,
       server: {
         ...server,
-        // Runs refuse without a user name; a bare CI environment may have no USER.
-        env: { METAFLOW_USER: process.env.METAFLOW_USER || process.env.USER || 'tester', METAFLOW_STUDIO_TEST_RESULTS: resultsFile, ...(grep ? { METAFLOW_STUDIO_TEST_GREP: grep } : {}) },
+        // Runs refuse without a user name and refuse 'root' (as Metaflow does); CI may run as root or with no USER.
+        env: { METAFLOW_USER: process.env.METAFLOW_USER || 'tester', METAFLOW_STUDIO_TEST_RESULTS: resultsFile, ...(grep ? { METAFLOW_STUDIO_TEST_GREP: grep } : {}) },
       },
       onLog: (line) => console.log(line),
     });
