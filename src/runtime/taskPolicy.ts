@@ -7,6 +7,7 @@ export interface TaskPolicy {
   userCodeRetries: number;
   /** `@catch` adds fallback attempts for tasks that die without an exception (killed, timed out). */
   errorRetries: number;
+  /** `@retry(minutes_between_retries=)`: only where the task runs on remote compute; a local retry starts at once, as in Metaflow. */
   retryDelayMs: number;
   /** 0 when there is no `@timeout`. */
   timeoutMs: number;
@@ -25,7 +26,10 @@ function numberAttr(step: string, deco: DecoratorInfo, name: string, fallback: n
   return n;
 }
 
-export function taskPolicy(step: StepInfo): TaskPolicy {
+/** Where the step's tasks run: Metaflow waits between attempts only in its remote-compute launchers (Kubernetes, Batch). */
+export type ComputePlacement = 'local' | 'remote';
+
+export function taskPolicy(step: StepInfo, placement: ComputePlacement = 'local'): TaskPolicy {
   let userCodeRetries = 0;
   let errorRetries = 0;
   let retryDelayMs = 0;
@@ -37,7 +41,8 @@ export function taskPolicy(step: StepInfo): TaskPolicy {
         throw new Error(`@retry(times=${times}) on step *${step.name}*: the most retries allowed is @retry(times=${MAX_ATTEMPTS - 2})`);
       }
       userCodeRetries = Math.max(userCodeRetries, times);
-      retryDelayMs = numberAttr(step.name, deco, 'minutes_between_retries', 2) * 60_000;
+      const minutes = numberAttr(step.name, deco, 'minutes_between_retries', 2);
+      retryDelayMs = placement === 'remote' ? minutes * 60_000 : 0;
     } else if (deco.name === 'catch') {
       errorRetries = Math.max(errorRetries, CATCH_FALLBACK_RETRIES);
     } else if (deco.name === 'timeout') {

@@ -12,9 +12,15 @@ describe('task policy from decorators', () => {
     assert.deepEqual(taskPolicy(stepWith([])), { userCodeRetries: 0, errorRetries: 0, retryDelayMs: 0, timeoutMs: 0 });
   });
 
-  it('uses @retry defaults (3 times, 2 minutes) and given values', () => {
-    assert.deepEqual(taskPolicy(stepWith([{ name: 'retry' }])), { userCodeRetries: 3, errorRetries: 0, retryDelayMs: 120_000, timeoutMs: 0 });
-    const p = taskPolicy(stepWith([{ name: 'retry', attributes: { times: 1, minutes_between_retries: '0' } }]));
+  it('retries a local task at once: minutes_between_retries applies only on remote compute', () => {
+    assert.deepEqual(taskPolicy(stepWith([{ name: 'retry' }])), { userCodeRetries: 3, errorRetries: 0, retryDelayMs: 0, timeoutMs: 0 });
+    assert.equal(taskPolicy(stepWith([{ name: 'retry', attributes: { minutes_between_retries: 5 } }])).retryDelayMs, 0);
+    assert.throws(() => taskPolicy(stepWith([{ name: 'retry', attributes: { minutes_between_retries: 'soon' } }])), /minutes_between_retries must be a non-negative number/);
+  });
+
+  it('uses @retry defaults (3 times, 2 minutes) and given values on remote compute', () => {
+    assert.deepEqual(taskPolicy(stepWith([{ name: 'retry' }]), 'remote'), { userCodeRetries: 3, errorRetries: 0, retryDelayMs: 120_000, timeoutMs: 0 });
+    const p = taskPolicy(stepWith([{ name: 'retry', attributes: { times: 1, minutes_between_retries: '0' } }]), 'remote');
     assert.equal(p.userCodeRetries, 1);
     assert.equal(p.retryDelayMs, 0);
   });
