@@ -72,6 +72,12 @@ class PlanTest(unittest.TestCase):
         self.assertIn("--event-logger", self.refused("--event-logger", "x", "run"))
         self.assertIn("pip install metaflow", self.refused("--package-suffixes", ".py", "run"))
 
+    def test_null_event_logger_and_monitor_are_accepted_others_refused_by_name(self):
+        self.assertEqual(cli_args("--event-logger=nullSidecarLogger", "--monitor", "nullSidecarMonitor", "run"),
+                         ["run", FLOW, "--flow", "TrainFlow"])
+        self.assertIn("--event-logger debugLogger", self.refused("--event-logger", "debugLogger", "run"))
+        self.assertIn("nullSidecarMonitor", self.refused("--monitor=debugMonitor", "run"))
+
     def test_with_is_refused_with_the_decorator_to_add_instead(self):
         for argv in (["--with", "retry", "run"], ["run", "--with", "retry:times=2"], ["run", "--with=retry"]):
             message = self.refused(*argv)

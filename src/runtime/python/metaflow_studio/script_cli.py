@@ -71,6 +71,9 @@ def _refuse_with(value):
     )
 
 
+_NULL_SIDECARS = {"event-logger": "nullSidecarLogger", "monitor": "nullSidecarMonitor"}
+
+
 def _parse_top_level(args):
     """Metaflow's options before the verb: returns (quiet, datastore flag args, env additions, verb, rest)."""
     quiet = False
@@ -113,6 +116,15 @@ def _parse_top_level(args):
                 raise ScriptCliError(
                     "--%s %s is not available on the embedded runtime, which records runs locally and runs "
                     "steps in this interpreter (--%s local); %s." % (name, value, name, INSTALL_HINT)
+                )
+        elif name in ("event-logger", "monitor"):
+            value, i = _take_value(args, i, name, inline)
+            # Metaflow's null sidecars (its defaults) switch logging/monitoring off; the run event stream is
+            # this runtime's one record of a run, so only they have a meaning here.
+            if value != _NULL_SIDECARS[name]:
+                raise ScriptCliError(
+                    "--%s %s: Metaflow's sidecar %ss are not available on the embedded runtime (only %s, which "
+                    "turns it off); %s." % (name, value, name.replace("-", " "), _NULL_SIDECARS[name], INSTALL_HINT)
                 )
         elif name == "with":
             value, i = _take_value(args, i, name, inline)
