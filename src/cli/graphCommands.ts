@@ -1,13 +1,14 @@
 // `graph`, `check`, `show`: the language service from a terminal.
 import { existsSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createFlowAnalyzer } from '../flow/analyzer';
 import { analyzeFile } from '../flow/analyzeFile';
 import { toGraphJson } from '../flow/graphJson';
 import { renderGraphTree, renderShow } from '../flow/textViews';
 import type { FileAnalysis, FlowInfo } from '../flow/types';
+import { lastOption, type OptionTypes, parseVerbArgs } from './args';
 import { type CliCommand, type CliIO, UsageError } from './command';
+import { lintReport } from './lintReport';
 
 interface Target {
   label: string;
@@ -52,12 +53,9 @@ async function loadTarget(file: string | undefined, flowName: string | undefined
   }
 }
 
-function parse(args: string[], options: Record<string, { type: 'string' | 'boolean' }>) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+function parse(args: string[], options: OptionTypes): { flow: string | undefined; json: boolean; positionals: string[] } {
+  const p = parseVerbArgs(args, options, false);
+  return { flow: lastOption(p, 'flow'), json: p.flags.has('json'), positionals: p.positional };
 }
 
 function singlePositional(positionals: string[]): string | undefined {
@@ -65,8 +63,8 @@ function singlePositional(positionals: string[]): string | undefined {
   return positionals[0];
 }
 
-function syntaxLines(target: Target): string[] {
-  return target.analysis.syntaxErrors.map((e) => `${target.label}:${e.range.start.line + 1}: syntax-error: ${e.message}`);
+function problems(target: Target, flows: FlowInfo[]) {
+  return lintReport(target.label, flows.flatMap((f) => f.errors), target.analysis.syntaxErrors);
 }
 
 const graphCommand: CliCommand = {
@@ -74,15 +72,15 @@ const graphCommand: CliCommand = {
   summary: "Print a flow's steps, their types and transitions, and its lint errors",
   usage: 'graph FLOW.py [--json] [--flow NAME]',
   async run(args, io) {
-    const { values, positionals } = parse(args, { json: { type: 'boolean' }, flow: { type: 'string' } });
-    const target = await loadTarget(singlePositional(positionals), values.flow as string | undefined, io);
+    const { flow, json, positionals } = parse(args, { json: { type: 'boolean' }, flow: { type: 'string' } });
+    const target = await loadTarget(singlePositional(positionals), flow, io);
     if (typeof target === 'number') return target;
-    if (values.json) {
+    if (json) {
       io.stdout(`${JSON.stringify(toGraphJson({ ...target.analysis, flows: target.flows }), null, 2)}\n`);
       return 0;
     }
     io.stdout(target.flows.map((f) => renderGraphTree(f, target.label)).join('\n'));
-    const syntax = syntaxLines(target);
+    const syntax = problems(target, []).lines;
     if (syntax.length) io.stdout(`${syntax.join('\n')}\n`);
     return 0;
   },
@@ -93,16 +91,13 @@ const checkCommand: CliCommand = {
   summary: "Run Metaflow's graph checks on a flow; exit 1 when any fails",
   usage: 'check FLOW.py [--flow NAME]',
   async run(args, io) {
-    const { values, positionals } = parse(args, { flow: { type: 'string' } });
-    const target = await loadTarget(singlePositional(positionals), values.flow as string | undefined, io);
+    const { flow, positionals } = parse(args, { flow: { type: 'string' } });
+    const target = await loadTarget(singlePositional(positionals), flow, io);
     if (typeof target === 'number') return target;
-    const lines = [...syntaxLines(target)];
-    for (const flow of target.flows) {
-      for (const e of flow.errors) lines.push(`${target.label}:${e.line}: ${e.check}: ${e.message}`);
-    }
-    if (lines.length) {
-      io.stdout(`${lines.join('\n')}\n`);
-      io.stderr(`${lines.length} problem${lines.length === 1 ? '' : 's'} found in ${target.label}.\n`);
+    const report = problems(target, target.flows);
+    if (report.lines.length) {
+      io.stdout(`${report.lines.join('\n')}\n`);
+      io.stderr(`${report.summary}\n`);
       return 1;
     }
     for (const flow of target.flows) io.stdout(`OK: ${flow.name} (${flow.steps.length} step${flow.steps.length === 1 ? '' : 's'}): the graph looks good.\n`);
@@ -115,11 +110,11 @@ const showCommand: CliCommand = {
   summary: "Describe a flow: its docstring, then each step's doc and next steps",
   usage: 'show FLOW.py [--flow NAME]',
   async run(args, io) {
-    const { values, positionals } = parse(args, { flow: { type: 'string' } });
-    const target = await loadTarget(singlePositional(positionals), values.flow as string | undefined, io);
+    const { flow, positionals } = parse(args, { flow: { type: 'string' } });
+    const target = await loadTarget(singlePositional(positionals), flow, io);
     if (typeof target === 'number') return target;
     // Like `python FILE.py show`: the flow the file runs as a script, unless --flow says otherwise.
-    const main = values.flow === undefined && target.analysis.mainFlow ? target.flows.find((f) => f.name === target.analysis.mainFlow) : undefined;
+    const main = flow === undefined && target.analysis.mainFlow ? target.flows.find((f) => f.name === target.analysis.mainFlow) : undefined;
     if (main) {
       io.stdout(renderShow(main));
       return 0;

@@ -2,7 +2,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createFlowAnalyzer } from '../flow/analyzer';
-import type { LintError, SyntaxProblem } from '../flow/types';
 import { ConsoleFormatter } from '../runtime/consoleFormat';
 import type { RunEvent } from '../runtime/events';
 import { type CommonOptions, LocalRunner, type PreparedRun, RunRefused } from '../runtime/localRunner';
@@ -10,56 +9,40 @@ import { dumpArtifacts, showLogs } from '../runtime/inspectRun';
 import { PoolWarmer } from '../runtime/poolWarmer';
 import { progressLabel, runSummaryLine } from '../runs/runSummary';
 import { RunStateFold } from '../runs/runStateFold';
+import { intOption, lastOption, type OptionTypes, type ParsedArgs, parseVerbArgs } from './args';
 import { type CliCommand, type CliIO, UsageError } from './command';
+import { lintReport } from './lintReport';
 import { ProgressLine } from './progressLine';
 
-interface ParsedArgs {
-  positional: string[];
-  options: Map<string, string[]>;
-  flags: Set<string>;
-  /** Options this verb does not know, kept in order for flow parameters. */
-  unknown: string[];
+const COMMON: OptionTypes = {
+  flow: { type: 'string' },
+  tag: { type: 'string' },
+  'max-workers': { type: 'string' },
+  'max-num-splits': { type: 'string' },
+  'max-log-size': { type: 'string' },
+  datastore: { type: 'string' },
+  'run-id-file': { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  // Metaflow's top-level options that scripts and its own test suite pass: accepted where they mean what happens here.
+  metadata: { type: 'string' },
+  environment: { type: 'string' },
+  'event-logger': { type: 'string' },
+  monitor: { type: 'string' },
+  pylint: { type: 'boolean' },
+  'no-pylint': { type: 'boolean' },
+};
+
+function onlyLocal(p: ParsedArgs, name: string, what: string): void {
+  const value = lastOption(p, name);
+  if (value !== undefined && value !== 'local') throw new UsageError(`--${name} ${value} is not available here: ${what} (use --${name} local)`);
 }
 
-function parseArgs(args: string[], valued: string[], flags: string[], allowUnknown: boolean): ParsedArgs {
-  const parsed: ParsedArgs = { positional: [], options: new Map(), flags: new Set(), unknown: [] };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (!a.startsWith('--')) {
-      parsed.positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = a.slice(2, eq >= 0 ? eq : undefined);
-    if (valued.includes(name)) {
-      const value = eq >= 0 ? a.slice(eq + 1) : args[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      parsed.options.set(name, [...(parsed.options.get(name) ?? []), value]);
-    } else if (flags.includes(name) && eq < 0) parsed.flags.add(name);
-    else if (allowUnknown) {
-      parsed.unknown.push(a);
-      if (eq < 0 && i + 1 < args.length && !args[i + 1].startsWith('--')) parsed.unknown.push(args[++i]);
-    } else throw new UsageError(`unknown option ${a}`);
-  }
-  return parsed;
-}
-
-function intOption(p: ParsedArgs, name: string): number | undefined {
-  const v = p.options.get(name)?.at(-1);
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number, got '${v}'`);
-  return Number(v);
-}
-
-function lastOption(p: ParsedArgs, name: string): string | undefined {
-  return p.options.get(name)?.at(-1);
-}
-
-const COMMON_VALUED = ['flow', 'tag', 'max-workers', 'max-num-splits', 'max-log-size', 'origin-run-id', 'datastore'];
-
-function commonOptions(p: ParsedArgs, flowFile: string): CommonOptions {
-  const datastore = lastOption(p, 'datastore');
-  if (datastore && datastore !== 'local') throw new UsageError(`--datastore ${datastore} is not available for local runs here; use --datastore local`);
+function commonOptions(p: ParsedArgs, flowFile: string, io: CliIO): CommonOptions {
+  onlyLocal(p, 'datastore', 'local runs use the local datastore');
+  onlyLocal(p, 'metadata', 'runs are recorded in the local datastore');
+  onlyLocal(p, 'environment', 'steps run in the interpreter the run uses');
+  const runIdFile = lastOption(p, 'run-id-file');
   return {
     flowFile,
     flowName: lastOption(p, 'flow'),
@@ -67,16 +50,8 @@ function commonOptions(p: ParsedArgs, flowFile: string): CommonOptions {
     maxWorkers: intOption(p, 'max-workers'),
     maxNumSplits: intOption(p, 'max-num-splits'),
     maxLogMb: intOption(p, 'max-log-size'),
+    runIdFile: runIdFile === undefined ? undefined : path.resolve(io.cwd, runIdFile),
   };
-}
-
-/** Syntax and lint errors exactly as `metaflow-studio check` prints them. */
-export function formatLintErrors(label: string, errors: LintError[], syntax: SyntaxProblem[] = []): string {
-  const lines = [
-    ...syntax.map((e) => `${label}:${e.range.start.line + 1}: syntax-error: ${e.message}`),
-    ...errors.map((e) => `${label}:${e.line}: ${e.check}: ${e.message}`),
-  ];
-  return `${lines.join('\n')}\n${lines.length} problem${lines.length === 1 ? '' : 's'} found in ${label}.\n`;
 }
 
 /** Writes output in batches (in order across stdout and stderr) so a busy run does not make one write per line. */
@@ -107,7 +82,7 @@ class BufferedOut {
   }
 }
 
-async function drive(prepare: () => Promise<PreparedRun>, io: CliIO, json: boolean): Promise<number> {
+async function drive(prepare: () => Promise<PreparedRun>, io: CliIO, json: boolean, quiet = false): Promise<number> {
   const out = new BufferedOut(io);
   let prepared: PreparedRun;
   try {
@@ -115,7 +90,8 @@ async function drive(prepare: () => Promise<PreparedRun>, io: CliIO, json: boole
   } catch (err) {
     if (!(err instanceof RunRefused)) throw err;
     if (err.lintErrors.length > 0 || err.syntaxErrors.length > 0) {
-      io.stderr(formatLintErrors(path.relative(io.cwd, err.file ?? '') || (err.file ?? ''), err.lintErrors, err.syntaxErrors));
+      const report = lintReport(path.relative(io.cwd, err.file ?? '') || (err.file ?? ''), err.lintErrors, err.syntaxErrors);
+      io.stderr(`${[...report.lines, report.summary].join('\n')}\n`);
     }
     if (json) {
       const refused: RunEvent = { event: 'run_finished', ts: Date.now(), flow: '', run_id: '', pathspec: '', status: 'failed', duration_ms: 0, error: err.message };
@@ -128,9 +104,11 @@ async function drive(prepare: () => Promise<PreparedRun>, io: CliIO, json: boole
   io.onInterrupt(() => handle.cancel());
   const formatter = new ConsoleFormatter();
   const fold = new RunStateFold(flow, { logTail: 0 });
-  if (!json) {
+  if (!json && !quiet) {
     if (prepared.createdRoot) out.write(`Creating local datastore in ${prepared.datastoreRoot}\n`);
     out.write(`Metaflow Studio executing ${flow.name} for user:${user}\n`);
+  }
+  if (!json) {
     if (io.stderrTTY) out.progress = { line: new ProgressLine(io.stderr, io.stderrTTY.columns), text: () => progressLabel(fold.state) };
   }
   handle.events.on((e: RunEvent) => {
@@ -163,18 +141,18 @@ function flowFileArg(p: ParsedArgs, io: CliIO, verb: string): string {
 const runCommand: CliCommand = {
   name: 'run',
   summary: 'Run a flow locally with the embedded runtime',
-  usage: 'run FLOW.py [--flow NAME] [--<param> VALUE]... [--max-workers N] [--max-num-splits N] [--tag T]... [--max-log-size MB] [--until STEP] [--json]',
+  usage: 'run FLOW.py [--flow NAME] [--<param> VALUE]... [--max-workers N] [--max-num-splits N] [--tag T]... [--max-log-size MB] [--until STEP] [--run-id-file FILE] [--quiet] [--json]',
   async run(args, io) {
-    const p = parseArgs(args, [...COMMON_VALUED.filter((o) => o !== 'origin-run-id'), 'until'], ['json'], true);
+    const p = parseVerbArgs(args, { ...COMMON, until: { type: 'string' } }, true);
     const file = flowFileArg(p, io, 'run');
     if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
-    const common = commonOptions(p, file);
+    const common = commonOptions(p, file, io);
     // Python's start and the flow import overlap the grammar load and the analysis.
     const warmPools = new PoolWarmer({ env: io.env, homeDir: os.homedir() });
     warmPools.warm(file, common.flowName);
     try {
       const r = await runner(io, warmPools);
-      return await drive(async () => r.run({ ...common, parameterArgs: p.unknown, until: lastOption(p, 'until') }), io, p.flags.has('json'));
+      return await drive(async () => r.run({ ...common, parameterArgs: p.unknown, until: lastOption(p, 'until') }), io, p.flags.has('json'), p.flags.has('quiet'));
     } finally {
       await warmPools.dispose();
     }
@@ -184,14 +162,14 @@ const runCommand: CliCommand = {
 const resumeCommand: CliCommand = {
   name: 'resume',
   summary: 'Resume the latest (or a given) run: clone what succeeded, run the rest',
-  usage: 'resume FLOW.py [STEP] [--origin-run-id ID] [--flow NAME] [--max-workers N] [--tag T]... [--json]',
+  usage: 'resume FLOW.py [STEP] [--origin-run-id ID] [--flow NAME] [--max-workers N] [--tag T]... [--run-id-file FILE] [--quiet] [--json]',
   async run(args, io) {
-    const p = parseArgs(args, COMMON_VALUED, ['json'], false);
+    const p = parseVerbArgs(args, { ...COMMON, 'origin-run-id': { type: 'string' } }, false);
     const file = flowFileArg(p, io, 'resume');
     if (p.positional.length > 2) throw new UsageError(`unexpected argument '${p.positional[2]}'`);
-    const common = commonOptions(p, file);
+    const common = commonOptions(p, file, io);
     const r = await runner(io);
-    return drive(() => r.resume({ ...common, step: p.positional[1], originRunId: lastOption(p, 'origin-run-id') }), io, p.flags.has('json'));
+    return drive(() => r.resume({ ...common, step: p.positional[1], originRunId: lastOption(p, 'origin-run-id') }), io, p.flags.has('json'), p.flags.has('quiet'));
   },
 };
 
@@ -200,13 +178,14 @@ const spinCommand: CliCommand = {
   summary: "Run one step again with the inputs it had in a previous run (that run is not changed)",
   usage: 'spin FLOW.py STEP [--origin-run-id ID] [--flow NAME] [--json]',
   async run(args, io) {
-    const p = parseArgs(args, COMMON_VALUED, ['json'], false);
+    const p = parseVerbArgs(args, { ...COMMON, 'origin-run-id': { type: 'string' } }, false);
     const file = flowFileArg(p, io, 'spin');
     const step = p.positional[1];
     if (!step) throw new UsageError('spin needs the step to run');
-    const common = commonOptions(p, file);
+    if (p.positional.length > 2) throw new UsageError(`unexpected argument '${p.positional[2]}'`);
+    const common = commonOptions(p, file, io);
     const r = await runner(io);
-    return drive(() => r.spin({ ...common, step, originRunId: lastOption(p, 'origin-run-id') }), io, p.flags.has('json'));
+    return drive(() => r.spin({ ...common, step, originRunId: lastOption(p, 'origin-run-id') }), io, p.flags.has('json'), p.flags.has('quiet'));
   },
 };
 
@@ -215,7 +194,7 @@ const dumpCommand: CliCommand = {
   summary: "Print a task's artifacts: names, types, sizes and values",
   usage: 'dump FLOW/RUN/STEP[/TASK] [--private] [--max-value-size N] [--include a,b] [--json]',
   async run(args, io) {
-    const p = parseArgs(args, ['max-value-size', 'include'], ['private', 'json'], false);
+    const p = parseVerbArgs(args, { 'max-value-size': { type: 'string' }, include: { type: 'string' }, private: { type: 'boolean' }, json: { type: 'boolean' } }, false);
     const pathspec = p.positional[0];
     if (!pathspec) throw new UsageError('dump needs a pathspec FLOW/RUN/STEP[/TASK]');
     return dumpArtifacts(
@@ -236,7 +215,7 @@ const logsCommand: CliCommand = {
   summary: "Print a task's stdout and stderr from the datastore",
   usage: 'logs FLOW/RUN/STEP[/TASK] [--stdout | --stderr] [--timestamps] [--attempt N]',
   async run(args, io) {
-    const p = parseArgs(args, ['attempt'], ['stdout', 'stderr', 'both', 'timestamps'], false);
+    const p = parseVerbArgs(args, { attempt: { type: 'string' }, stdout: { type: 'boolean' }, stderr: { type: 'boolean' }, both: { type: 'boolean' }, timestamps: { type: 'boolean' } }, false);
     const pathspec = p.positional[0] === 'show' ? p.positional[1] : p.positional[0];
     if (!pathspec) throw new UsageError('logs needs a pathspec FLOW/RUN/STEP[/TASK]');
     const streams: Array<'stdout' | 'stderr'> = p.flags.has('stdout') && !p.flags.has('stderr') ? ['stdout'] : p.flags.has('stderr') && !p.flags.has('stdout') ? ['stderr'] : ['stdout', 'stderr'];

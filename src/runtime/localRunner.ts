@@ -63,6 +63,8 @@ export interface CommonOptions {
   maxWorkers?: number;
   maxNumSplits?: number;
   maxLogMb?: number;
+  /** `--run-id-file`: written with the new run's id when the run is registered, as Metaflow does. */
+  runIdFile?: string;
 }
 
 export interface RunOptions extends CommonOptions {
@@ -173,6 +175,7 @@ export class LocalRunner {
       maxNumSplits: ctx.settings.maxNumSplits,
       maxLogBytes: ctx.settings.maxLogBytes,
       metaflowVersion: embeddedMetaflowVersion(ctx.launch.pythonPath),
+      runIdFile: options.runIdFile,
     };
   }
 

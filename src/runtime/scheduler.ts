@@ -56,6 +56,8 @@ export interface RunRequest {
   metaflowVersion?: string;
   /** `run --until STEP`: only these steps run (the ancestors of STEP), so that STEP can be spun next. */
   onlySteps?: Set<string>;
+  /** `--run-id-file`: receives the run id once the run is registered, before any task starts. */
+  runIdFile?: string;
 }
 
 export interface SchedulerDeps {
@@ -97,6 +99,8 @@ interface TaskState {
 }
 
 const PARAMS_STEP = '_parameters';
+/** Time a timed-out step gets to record its TimeoutException (and @catch to store what the step set) before the kill. */
+const TIMEOUT_GRACE_MIN_MS = 3000;
 
 function defaultRunId(nowMs: number): string {
   return String(Math.floor(nowMs * 1000));
@@ -214,10 +218,19 @@ class RunExecution implements WorkerPoolListener {
     this.metadata = new LocalMetadataWriter(this.layout, { flow: this.flowName, run: this.runId, user: this.req.user, tags: this.req.tags, systemTags }, () => this.clock.now());
     try {
       await this.metadata.registerRun();
+      // As Metaflow: `run` (not resume) names itself the latest run; run and resume both write --run-id-file.
       if (this.req.kind === 'run') await this.metadata.writeLatestRun();
     } catch (err) {
       await this.pool.shutdown();
       return this.refuse(`cannot write the run's metadata in ${this.req.datastoreRoot}: ${(err as Error).message}`);
+    }
+    if (this.req.runIdFile) {
+      try {
+        await fs.promises.writeFile(this.req.runIdFile, this.runId, 'utf8');
+      } catch (err) {
+        await this.pool.shutdown();
+        return this.refuse(`cannot write the run id to --run-id-file ${this.req.runIdFile}: ${(err as Error).message}`);
+      }
     }
     this.emit({
       ...this.base(),
@@ -417,15 +430,18 @@ class RunExecution implements WorkerPoolListener {
     state.pid = pid;
     this.announce(state);
     // As Metaflow's alarm, the limit covers the step, not the interpreter start and flow import before it.
+    // The task raises TimeoutException itself when the limit passes; this kill is the backstop for a step
+    // that does not stop (the alarm ignored or blocked, no SIGALRM on Windows), after a grace period.
     const { timeoutMs } = state.policy;
     if (timeoutMs > 0 && state.kind === 'step' && !this.timers.has(key)) {
+      const graceMs = process.platform === 'win32' ? 0 : Math.max(TIMEOUT_GRACE_MIN_MS, timeoutMs / 10);
       this.timers.set(
         key,
         this.clock.setTimeout(() => {
           state.timedOut = true;
-          this.runtimeLog(state, `Task timed out after ${timeoutMs / 1000} s (@timeout); killing its processes.`);
+          this.runtimeLog(state, `Task timed out after ${timeoutMs / 1000} s (@timeout) and did not stop within ${graceMs / 1000} s more; killing its processes.`);
           this.pool.kill(key);
-        }, timeoutMs),
+        }, timeoutMs + graceMs),
       );
     }
   }
@@ -493,6 +509,8 @@ class RunExecution implements WorkerPoolListener {
     if (state.timedOut) return `timed out after ${state.policy.timeoutMs / 1000} s (@timeout)`;
     if (state.killedByRuntime) return this.cancelled ? 'killed because the run was cancelled' : 'killed because another task of the run failed';
     if (result?.exception) return `${result.exception.type}: ${result.exception.message}`;
+    // Metaflow's runtime writes this very line to the task's stderr; readers and its test suite look for it.
+    if (signal === 'SIGSEGV') return 'Task failed with a segmentation fault.';
     if (signal) return signal === 'SIGKILL' ? 'the task process was killed by SIGKILL (out of memory?)' : `the task process was killed by signal ${signal}`;
     if (exitCode !== null && exitCode !== 0) return `the task process exited with code ${exitCode} before reporting a result`;
     return 'the task process ended without reporting a result';

@@ -104,6 +104,28 @@ describe('metaflow-studio run / resume / dump / logs', () => {
     assert.match(missing.stderr, /has no step 'nope'/);
   });
 
+  it("accepts Metaflow's top-level options and unicode tags; --run-id-file gets the id, and only run (not resume) writes latest_run", async () => {
+    const compat = ['--metadata=local', '--datastore=local', '--environment=local', '--event-logger=nullSidecarLogger', '--no-pylint', '--quiet'];
+    const tags = ['--tag=\u523a\u8eab means sashimi', '--tag=multiple tags should be ok'];
+    const r = await cli(ws, ['run', 'branch_flow.py', ...compat, '--run-id-file', 'run-id', ...tags]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /Metaflow Studio executing|Creating local datastore/);
+    const runId = fs.readFileSync(path.join(ws.dir, 'run-id'), 'utf8');
+    assert.match(runId, /^\d{16}$/);
+    assert.equal(fs.readFileSync(path.join(ws.root, 'BranchFlow', 'latest_run'), 'utf8'), runId);
+    const run = await describeRun(ws, `BranchFlow/${runId}`);
+    assert.deepEqual([...run.tags].sort(), ['multiple tags should be ok', '\u523a\u8eab means sashimi'].sort());
+    const resumed = await cli(ws, ['resume', 'branch_flow.py', 'join', ...compat, '--run-id-file=resume-id', '--origin-run-id', runId]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const resumeId = fs.readFileSync(path.join(ws.dir, 'resume-id'), 'utf8');
+    assert.notEqual(resumeId, runId);
+    assert.ok(fs.existsSync(path.join(ws.root, 'BranchFlow', resumeId, '_meta')));
+    assert.equal(fs.readFileSync(path.join(ws.root, 'BranchFlow', 'latest_run'), 'utf8'), runId);
+    const remote = await cli(ws, ['run', 'branch_flow.py', '--metadata=service']);
+    assert.equal(remote.code, 2);
+    assert.match(remote.stderr, /--metadata service is not available here/);
+  });
+
   it('exits 1 on a failed run, 1 with check\'s output on lint errors, 2 on usage errors', async () => {
     writeFlow(ws, 'bad.py', 'from metaflow import FlowSpec, step\n\nclass BadFlow(FlowSpec):\n    @step\n    def start(self):\n        self.next(self.nowhere)\n\n    @step\n    def end(self):\n        pass\n');
     const lint = await cli(ws, ['run', 'bad.py']);
