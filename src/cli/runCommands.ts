@@ -33,15 +33,18 @@ const COMMON: OptionTypes = {
   'no-pylint': { type: 'boolean' },
 };
 
-function onlyLocal(p: ParsedArgs, name: string, what: string): void {
+function onlyValue(p: ParsedArgs, name: string, allowed: string, what: string): void {
   const value = lastOption(p, name);
-  if (value !== undefined && value !== 'local') throw new UsageError(`--${name} ${value} is not available here: ${what} (use --${name} local)`);
+  if (value !== undefined && value !== allowed) throw new UsageError(`--${name} ${value} is not available here: ${what} (use --${name} ${allowed})`);
 }
 
 function commonOptions(p: ParsedArgs, flowFile: string, io: CliIO): CommonOptions {
-  onlyLocal(p, 'datastore', 'local runs use the local datastore');
-  onlyLocal(p, 'metadata', 'runs are recorded in the local datastore');
-  onlyLocal(p, 'environment', 'steps run in the interpreter the run uses');
+  onlyValue(p, 'datastore', 'local', 'local runs use the local datastore');
+  onlyValue(p, 'metadata', 'local', 'runs are recorded in the local datastore');
+  onlyValue(p, 'environment', 'local', 'steps run in the interpreter the run uses');
+  // The run event stream is the one record of a run here: Metaflow's null sidecars (its defaults) are all there is.
+  onlyValue(p, 'event-logger', 'nullSidecarLogger', "Metaflow's event logger sidecars are not part of the embedded runtime");
+  onlyValue(p, 'monitor', 'nullSidecarMonitor', "Metaflow's monitor sidecars are not part of the embedded runtime");
   const runIdFile = lastOption(p, 'run-id-file');
   return {
     flowFile,

@@ -85,10 +85,16 @@ class PlanTest(unittest.TestCase):
             self.assertIn("--with retry", message)
 
     def test_run_options_the_command_line_lacks_are_refused_with_the_alternative(self):
-        message = self.refused("run", "--run-id-file", "id.txt")
-        self.assertIn("run --run-id-file", message)
-        self.assertIn("latest_run", message)
         self.assertIn("--namespace", self.refused("run", "--namespace", "x"))
+        self.assertIn("--runner-attribute-file", self.refused("run", "--runner-attribute-file", "a.json"))
+
+    def test_run_id_file_is_passed_to_run_resume_and_spin(self):
+        self.assertEqual(cli_args("run", "--run-id-file", "run-id", "--tag=\u523a\u8eab means sashimi"),
+                         ["run", FLOW, "--flow", "TrainFlow", "--run-id-file", "run-id", "--tag=\u523a\u8eab means sashimi"])
+        self.assertEqual(cli_args("resume", "--run-id-file=rid", "train"),
+                         ["resume", FLOW, "--flow", "TrainFlow", "--run-id-file=rid", "train"])
+        self.assertEqual(cli_args("spin", "--run-id-file", "rid", "train"),
+                         ["spin", FLOW, "train", "--flow", "TrainFlow", "--run-id-file", "rid"])
 
     def test_resume_takes_a_step_and_an_origin_run(self):
         self.assertEqual(cli_args("resume", "train", "--origin-run-id", "17"),

@@ -141,13 +141,10 @@ def _parse_top_level(args):
 # Verb options that have no counterpart here, with what to do instead.
 _REFUSED = {
     "run": {
-        "run-id-file": "the run id is printed when the run starts, and the latest run's id is in "
-                       ".metaflow/FLOW/latest_run",
         "runner-attribute-file": "Metaflow's Runner API needs Metaflow installed",
         "namespace": "the Client API in steps sees the default namespace",
     },
     "resume": {
-        "run-id-file": "the run id is printed when the resumed run starts",
         "runner-attribute-file": "Metaflow's Runner API needs Metaflow installed",
         "run-id": "each resumed run gets a new id",
         "clone-only": "resume clones what succeeded and runs the rest",
@@ -159,7 +156,6 @@ _REFUSED = {
         "artifacts-module": "spin uses the artifacts of the origin run",
         "persist": "spin always saves the new task's artifacts (the origin run is not changed)",
         "no-persist": "spin always saves the new task's artifacts (the origin run is not changed)",
-        "run-id-file": "the run id is printed when the spin starts",
         "runner-attribute-file": "Metaflow's Runner API needs Metaflow installed",
     },
     "dump": {"file": "dump prints the values; redirect its output to keep them"},
@@ -205,7 +201,7 @@ def _positionals(args, valued):
 
 
 def _map_spin(flow_name, args):
-    indexes = _positionals(args, {"origin-run-id", "max-log-size"})
+    indexes = _positionals(args, {"origin-run-id", "max-log-size", "run-id-file"})
     if len(indexes) != 1:
         raise ScriptCliError("spin takes one STEP (or RUN_ID/STEP): spin STEP [--origin-run-id RUN_ID]")
     target = args[indexes[0]]
@@ -276,9 +272,11 @@ def plan(flow_name, flow_file, argv, python_executable=None):
 
 
 VERB_HELP = {
-    "run": "run [--<parameter> VALUE]... [--max-workers N] [--max-num-splits N] [--max-log-size MB] [--tag T]...",
-    "resume": "resume [STEP] [--origin-run-id RUN_ID] [--max-workers N] [--max-num-splits N] [--tag T]...",
-    "spin": "spin STEP|RUN_ID/STEP [--origin-run-id RUN_ID]",
+    "run": "run [--<parameter> VALUE]... [--max-workers N] [--max-num-splits N] [--max-log-size MB] [--tag T]... "
+           "[--run-id-file FILE]",
+    "resume": "resume [STEP] [--origin-run-id RUN_ID] [--max-workers N] [--max-num-splits N] [--tag T]... "
+              "[--run-id-file FILE]",
+    "spin": "spin STEP|RUN_ID/STEP [--origin-run-id RUN_ID] [--run-id-file FILE]",
     "show": "show",
     "check": "check",
     "dump": "dump RUN_ID/STEP[/TASK_ID] [--private] [--max-value-size N] [--include NAME,...]",
