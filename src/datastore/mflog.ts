@@ -15,13 +15,21 @@ export interface MflogLine {
 
 /** `2026-11-21T09:06:12.123000` from milliseconds since the epoch (Metaflow prints microseconds). */
 export function mflogTimestamp(ms: number): string {
-  const iso = new Date(ms).toISOString(); // 2026-11-21T09:06:12.123Z
-  const micros = String(Math.floor((ms % 1) * 1000)).padStart(3, '0');
-  return `${iso.slice(0, 23)}${micros}`;
+  return mflogTimestampMicros(Math.floor(ms * 1000));
+}
+
+/** The same from whole microseconds since the epoch, without a float round trip. */
+export function mflogTimestampMicros(micros: number): string {
+  const iso = new Date(Math.floor(micros / 1000)).toISOString(); // 2026-11-21T09:06:12.123Z
+  return `${iso.slice(0, 23)}${String(micros % 1000).padStart(3, '0')}`;
 }
 
 export function formatMflogLine(source: LogSource, text: string, ms: number, id: string = crypto.randomUUID()): string {
-  return `[MFLOG|0|${mflogTimestamp(ms)}Z|${source}|${id}]${text}`;
+  return formatMflogLineMicros(source, text, Math.floor(ms * 1000), id);
+}
+
+export function formatMflogLineMicros(source: LogSource, text: string, micros: number, id: string): string {
+  return `[MFLOG|0|${mflogTimestampMicros(micros)}Z|${source}|${id}]${text}`;
 }
 
 const LINE = /^(\[!)?\[MFLOG\|0\|(.+?)Z\|(.+?)\|(.+?)\](.*)$/s;
