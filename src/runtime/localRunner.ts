@@ -188,7 +188,7 @@ export class LocalRunner {
     const ctx = this.context(options);
     let values: Record<string, string>;
     try {
-      const parsed = extractParameters(ctx.flow, options.parameterArgs);
+      const parsed = extractParameters(ctx.flow, options.parameterArgs, ctx.launch.env);
       if (parsed.rest.length > 0) {
         const known = ctx.flow.parameters.filter((p) => p.kind !== 'Config').map((p) => `--${p.name}`);
         throw new Error(`unknown option ${parsed.rest[0]}; ${known.length ? `the flow's parameters are ${known.join(', ')}` : 'the flow has no parameters'}`);

@@ -11,9 +11,18 @@ function isLiteralDefault(v: LiteralValue | undefined): boolean {
   return v !== undefined && !(typeof v === 'object' && v !== null && '$expr' in v);
 }
 
-export function checkParameterValue(p: ParameterInfo, raw: string): void {
+/**
+ * The variable Metaflow's `run` command reads a parameter from when the command line omits it
+ * (click's automatic `METAFLOW_RUN_<NAME>`: dashes become underscores, upper case).
+ */
+export function parameterEnvVar(name: string): string {
+  return `METAFLOW_RUN_${name.replace(/-/g, '_').toUpperCase()}`;
+}
+
+/** `source` names where the value came from in messages (the option by default). */
+export function checkParameterValue(p: ParameterInfo, raw: string, source = `--${p.name}`): void {
   const type = (p.type ?? 'str').replace(/^metaflow\./, '');
-  const where = `parameter '${p.name}' (--${p.name})`;
+  const where = `parameter '${p.name}' (${source})`;
   if (type === 'int') {
     if (!/^[+-]?\d+$/.test(raw.trim())) throw new ParameterError(`${where}: '${raw}' is not a valid integer`);
   } else if (type === 'float') {
@@ -29,8 +38,16 @@ export function checkParameterValue(p: ParameterInfo, raw: string): void {
   }
 }
 
-/** Splits `args` into flow parameter values and the remaining (non-parameter) arguments. */
-export function extractParameters(flow: FlowInfo, args: string[]): { values: Record<string, string>; rest: string[] } {
+/**
+ * Splits `args` into flow parameter values and the remaining (non-parameter) arguments. A parameter the
+ * command line omits may come from `env` (`METAFLOW_RUN_<NAME>`): it is checked here, and the task that
+ * evaluates parameters reads it itself, since a flow file may also set it in os.environ as it loads.
+ */
+export function extractParameters(
+  flow: FlowInfo,
+  args: string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): { values: Record<string, string>; rest: string[] } {
   const params = flow.parameters.filter((p) => p.kind !== 'Config');
   const byOption = new Map<string, ParameterInfo>();
   for (const p of params) {
@@ -66,8 +83,14 @@ export function extractParameters(flow: FlowInfo, args: string[]): { values: Rec
     else throw new ParameterError(`parameter '${p.name}' (--${p.name}) needs a value`);
   }
   for (const p of params) {
+    const envVar = parameterEnvVar(p.name);
+    const fromEnv = env[envVar];
     if (values[p.name] !== undefined) checkParameterValue(p, values[p.name]);
-    else if (p.required && !isLiteralDefault(p.default)) throw new ParameterError(`parameter '${p.name}' is required: pass --${p.name} VALUE`);
+    else if (fromEnv) {
+      if (p.kind !== 'IncludeFile') checkParameterValue(p, fromEnv, `environment variable ${envVar}`);
+    } else if (p.required && !isLiteralDefault(p.default)) {
+      throw new ParameterError(`parameter '${p.name}' is required: pass --${p.name} VALUE or set the environment variable ${envVar}`);
+    }
   }
   return { values, rest };
 }

@@ -20,6 +20,7 @@ class Current(object):
         self._parallel = None
         self._graph_info = None
         self._parameter_names = []
+        self._datastore_root = None
         self._extra = {}
 
     def _set_env(self, flow=None, run_id=None, step_name=None, task_id=None, retry_count=None,
@@ -99,6 +100,24 @@ class Current(object):
         if not self._is_running:
             return None
         return "/".join((self._flow_name, self._run_id, self._step_name, self._task_id))
+
+    @property
+    def task(self):
+        """The Client's `Task` of the running task (None outside a task), as Metaflow gives it."""
+        if not self._is_running or self._task_id is None:
+            return None
+        from metaflow.client import Task
+
+        return Task(self.pathspec, _namespace_check=False, _root=self._datastore_root)
+
+    @property
+    def run(self):
+        """The Client's `Run` the running task belongs to (None outside a task)."""
+        if not self._is_running or self._run_id is None:
+            return None
+        from metaflow.client import Run
+
+        return Run("%s/%s" % (self._flow_name, self._run_id), _namespace_check=False, _root=self._datastore_root)
 
     @property
     def namespace(self):

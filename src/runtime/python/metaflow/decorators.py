@@ -15,6 +15,8 @@ class Decorator(object):
 
     def __init__(self, attributes=None, statically_defined=False):
         self.attributes = dict(self.defaults)
+        # Which attributes the flow author gave (a default and an explicit equal value differ for @project).
+        self._user_defined_attributes = set(attributes or {})
         for key, value in (attributes or {}).items():
             if key not in self.defaults:
                 raise InvalidDecoratorAttribute(key, self.name, self.defaults)

@@ -10,7 +10,7 @@ import hashlib
 import os
 
 from .exception import MetaflowException
-from .parameters import Parameter, ParameterError
+from .parameters import Parameter, ParameterError, parameter_env_var
 
 UPLOADER_TYPE = "uploader-v2"
 
@@ -72,7 +72,10 @@ class IncludeFile(Parameter):
         path = raw if raw is not None else self.resolve_default(context)
         if path is None:
             if self.required:
-                raise ParameterError("IncludeFile '%s' is required: give it a file path (--%s PATH)." % (self.name, self.name))
+                raise ParameterError(
+                    "IncludeFile '%s' is required: give it a file path (--%s PATH, or the environment variable %s)."
+                    % (self.name, self.name, parameter_env_var(self.name))
+                )
             return None
         try:
             with open(path, "rb") as f:

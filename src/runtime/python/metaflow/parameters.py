@@ -11,6 +11,12 @@ ParameterContext = namedtuple(
 )
 
 
+def parameter_env_var(name):
+    """The variable Metaflow's `run` command reads a parameter from when the command line omits it
+    (click's automatic `METAFLOW_RUN_<NAME>`: dashes become underscores, upper case)."""
+    return "METAFLOW_RUN_%s" % name.replace("-", "_").upper()
+
+
 class ParameterError(MetaflowException):
     headline = "Invalid parameter value"
 
@@ -133,7 +139,8 @@ class Parameter(object):
             if value is None:
                 if self.required:
                     raise ParameterError(
-                        "Parameter '%s' is required: give it a value (--%s VALUE)." % (self.name, self.name)
+                        "Parameter '%s' is required: give it a value (--%s VALUE, or the environment variable %s)."
+                        % (self.name, self.name, parameter_env_var(self.name))
                     )
                 return None
             if isinstance(value, str) or self.type is JSONType:

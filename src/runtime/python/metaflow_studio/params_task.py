@@ -6,8 +6,9 @@ import sys
 from types import FunctionType, MethodType
 
 from metaflow.config_parameters import DelayedEvaluationConfig
+from metaflow.current import current
 from metaflow.includefile import IncludeFile
-from metaflow.parameters import Parameter, ParameterContext, ParameterError
+from metaflow.parameters import Parameter, ParameterContext, ParameterError, parameter_env_var
 
 from .datastore import UnpicklableArtifact
 from .graph import to_pod
@@ -18,6 +19,18 @@ from .task_context import TaskFailure, exception_info, new_flow, result
 def write_new_file(path, data):
     makedirs(os.path.dirname(path))
     atomic_write(path, data, overwrite=False)
+
+
+def given_value(param, raw):
+    """(value, where it came from): the command line wins, then the environment; a None value leaves
+    the default to the parameter."""
+    if param.name in raw:
+        return raw[param.name], None
+    if param.IS_CONFIG_PARAMETER:
+        return None, None
+    var = parameter_env_var(param.name)
+    value = os.environ.get(var) or None
+    return value, (var if value is not None else None)
 
 
 def parameter_context(ctx, configs=None):
@@ -100,9 +113,18 @@ def run_params(ctx):
             )
         # Configs first: parameter defaults may read them through the context.
         ordered = [p for p in params if p[1].IS_CONFIG_PARAMETER] + [p for p in params if not p[1].IS_CONFIG_PARAMETER]
+        if ctx.project:
+            # Deferred defaults may read the project, as under Metaflow (its @project is set up before them).
+            current._update_env(ctx.project)
         for var, param in ordered:
             pctx = parameter_context(ctx, configs)._replace(parameter_name=param.name)
-            value = param.value_from(raw.get(param.name), pctx)
+            given, env_var = given_value(param, raw)
+            try:
+                value = param.value_from(given, pctx)
+            except ParameterError as e:
+                if env_var is not None:
+                    e.message = "%s (the value comes from the environment variable %s)" % (e.message.rstrip("."), env_var)
+                raise
             if isinstance(param, IncludeFile) and value is not None:
                 value = param.store(value, ctx.flow_name, ctx.root, write_new_file)
             if param.IS_CONFIG_PARAMETER:

@@ -11,11 +11,14 @@ from metaflow.current import Parallel, current
 from metaflow.exception import InvalidNextException, MetaflowExceptionWrapper
 from metaflow.flowspec import Inputs
 from metaflow.parameters import Parameter
+from metaflow.plugins.catch_decorator import FailureHandledByCatch
+from metaflow.plugins.timeout_decorator import StepAlarm
 from metaflow.tuple_util import ForeachFrame
 
 from .datastore import DataMissing, UnpicklableArtifact
 from .params_task import configs_from, resolve_decorators
-from .task_context import MAX_FOREACH_PATH_LENGTH, FailureHandledByCatch, TaskFailure, exception_info, new_flow, result
+from .step_secrets import apply_secrets
+from .task_context import MAX_FOREACH_PATH_LENGTH, TaskFailure, exception_info, new_flow, result
 
 
 def clone_flow(ctx, reader):
@@ -179,6 +182,21 @@ def apply_environment(ctx, decorators):
     os.environ.update(env)
 
 
+def set_client_namespace(ctx):
+    """The Client in a task reads the namespace of the user who runs it (Metaflow's runtime passes
+    `--namespace` to each task), whatever the task's own environment says."""
+    from metaflow.client import namespace
+
+    namespace("user:%s" % ctx.user)
+
+
+def step_alarm(ctx, decorators, max_retries):
+    """`@timeout` is armed only while user code runs (not for @catch's fallback attempts)."""
+    timeout = next((d for d in decorators if d.name == "timeout"), None)
+    attributes = timeout.attributes if timeout is not None and ctx.attempt <= max_retries else {}
+    return StepAlarm(ctx.step, attributes, lambda line: sys.stderr.write(line + "\n"))
+
+
 def apply_parallel(ctx, flow):
     spec = ctx.spec.get("parallel")
     if not spec:
@@ -306,7 +324,8 @@ def run_step(ctx):
         origin_run_id=origin_run_id, namespace="user:%s" % ctx.user, username=ctx.user, is_running=True,
         tags=ctx.tags,
     )
-    current._update_env({"parameter_names": param_names, "graph_info": None})
+    current._update_env({"parameter_names": param_names, "graph_info": None, "datastore_root": ctx.root})
+    set_client_namespace(ctx)
     if ctx.project:
         current._update_env(ctx.project)
     writer.save_metadata(
@@ -334,13 +353,15 @@ def run_step(ctx):
     retry_allowed = True
     try:
         apply_environment(ctx, decorators)
+        apply_secrets(decorators)
         apply_parallel(ctx, flow)
         if catch is not None and ctx.attempt > max_retries:
             raise FailureHandledByCatch(ctx.attempt)
-        if join_type:
-            step_func(input_obj)
-        else:
-            step_func()
+        with step_alarm(ctx, decorators, max_retries):
+            if join_type:
+                step_func(input_obj)
+            else:
+                step_func()
         check_transition(ctx, flow)
         if catch is not None and catch.attributes.get("var"):
             setattr(flow, catch.attributes["var"], None)

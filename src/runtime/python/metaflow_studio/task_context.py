@@ -6,7 +6,7 @@ import platform
 import re
 import time
 
-from metaflow.exception import MetaflowException, MetaflowUnknownUser
+from metaflow.exception import MetaflowUnknownUser
 from metaflow.version import __version__
 
 from .datastore import MetadataWriter, TaskReader, TaskWriter, ensure_self_json, open_store
@@ -22,16 +22,6 @@ class TaskFailure(Exception):
         self.message = message
         self.retry_allowed = retry_allowed
         self.kind = kind
-
-
-class FailureHandledByCatch(MetaflowException):
-    headline = "Task execution failed but @catch handled it"
-
-    def __init__(self, retry_count):
-        super(FailureHandledByCatch, self).__init__(
-            "Task execution kept failing over %d attempts. Your code did not raise an exception. Something in the "
-            "execution environment caused the failure." % retry_count
-        )
 
 
 PYTHON_VERSION = platform.python_version()
@@ -51,23 +41,58 @@ def check_user(user):
         raise TaskFailure(str(MetaflowUnknownUser()), retry_allowed=False, kind="MetaflowUnknownUser")
 
 
+_TRUE = ("1", "true", "t", "yes", "y", "on")
+_FALSE = ("0", "false", "f", "no", "n", "off", "")
+
+
+def project_options():
+    """`--branch` / `--production`, which Metaflow's command line also reads from METAFLOW_BRANCH and
+    METAFLOW_PRODUCTION (a flow file may set them in os.environ before the flow class is defined)."""
+    branch = os.environ.get("METAFLOW_BRANCH") or None
+    raw = os.environ.get("METAFLOW_PRODUCTION", "")
+    if raw.strip().lower() in _TRUE:
+        production = True
+    elif raw.strip().lower() in _FALSE:
+        production = False
+    else:
+        raise TaskFailure("METAFLOW_PRODUCTION=%r is not a boolean: use true or false." % raw, retry_allowed=False)
+    return {"branch": branch, "production": production}
+
+
+def _check_project_name(value, what, flow_name):
+    if not value:
+        raise TaskFailure("@project on %s needs a name: try @project(name='some_name')." % flow_name, retry_allowed=False)
+    if not re.match(r"^[a-z0-9_]+$", str(value)) or len(value) > 128:
+        raise TaskFailure(
+            "@project on %s: the %s %r must be at most 128 lowercase letters, digits and underscores."
+            % (flow_name, what, value),
+            retry_allowed=False,
+        )
+
+
 def project_info(flow_cls, flow_name, user):
     """`@project` names as Metaflow's project decorator computes them (branch user.<name> unless set)."""
     decos = (getattr(flow_cls, "_flow_decorators", None) or {}).get("project")
     if not decos:
         return None
-    attrs = decos[0].attributes
-    name, branch, production = attrs.get("name"), attrs.get("branch"), bool(attrs.get("production"))
-    if not name or not re.match(r"^[a-z0-9_]+$", str(name)) or len(name) > 128:
-        raise TaskFailure(
-            "@project(name=%r) on %s: the name must be non-empty lowercase letters, digits and underscores."
-            % (name, flow_name),
-            retry_allowed=False,
-        )
+    deco = decos[0]
+    attrs = deco.attributes
+    given = getattr(deco, "_user_defined_attributes", set(k for k, v in attrs.items() if v))
+    options = project_options()
+    defaults = {"branch": None, "production": False}
+    for op in ("branch", "production"):
+        if op in given and options[op] != defaults[op] and attrs.get(op) != options[op]:
+            raise TaskFailure(
+                "@project on %s: %s is given both as an attribute of the decorator (%r) and on the command line or "
+                "in METAFLOW_%s (%r); give it in one place only." % (flow_name, op, attrs.get(op), op.upper(), options[op]),
+                retry_allowed=False,
+            )
+    branch = attrs.get("branch") if "branch" in given else options["branch"]
+    production = bool(attrs.get("production") if "production" in given else options["production"])
+    name = attrs.get("name")
+    _check_project_name(name, "name", flow_name)
     if branch:
-        if not re.match(r"^[a-z0-9_]+$", str(branch)) or len(branch) > 128:
-            raise TaskFailure("@project(branch=%r) on %s: use lowercase letters, digits and underscores." % (branch, flow_name),
-                              retry_allowed=False)
+        _check_project_name(branch, "branch", flow_name)
         branch_name = ("prod.%s" if production else "test.%s") % branch
     elif production:
         branch_name = "prod"
@@ -76,10 +101,14 @@ def project_info(flow_cls, flow_name, user):
     return {
         "project_name": name,
         "branch_name": branch_name,
-        "is_user_branch": branch is None and not production,
+        "is_user_branch": not branch and not production,
         "is_production": production,
         "project_flow_name": "%s.%s.%s" % (name, branch_name, flow_name),
     }
+
+
+def project_system_tags(project):
+    return ["project:%s" % project["project_name"], "project_branch:%s" % project["branch_name"]] if project else []
 
 
 class TaskContext(object):
@@ -100,8 +129,7 @@ class TaskContext(object):
         self.tags = list(spec.get("tags") or [])
         self.sys_tags = system_tags(self.user)
         self.project = project_info(self.flow_cls, self.flow_name, self.user)
-        if self.project:
-            self.sys_tags += ["project:%s" % self.project["project_name"], "project_branch:%s" % self.project["branch_name"]]
+        self.sys_tags += project_system_tags(self.project)
         self.store, self.cache = open_store(self.root, self.flow_name)
         self.meta = MetadataWriter(self.root, self.flow_name, self.run_id, self.step, self.task_id, self.user, self.tags, self.sys_tags)
         self.writer = TaskWriter(self.root, self.flow_name, self.run_id, self.step, self.task_id, self.attempt, self.store, self.cache, self.meta)
