@@ -6,6 +6,12 @@
 // The contract between the TypeScript scheduler and the embedded Python worker
 // (`src/runtime/python/metaflow_studio/worker.py`). Both sides must change together.
 //
+// The written form is `workerProtocol.schema.json` (a JSON Schema for every message both ways); these
+// types say the same and test/unit/runtime/workerProtocol.test.ts keeps them in step. TypeScript checks
+// every message it receives against the schema (workers/workerMessages.ts, through the validators
+// compiled ahead of time by scripts/gen-worker-protocol-validators.mjs); Python builds each message in
+// one place (`metaflow_studio/protocol_messages.py`) and its tests check what a real run emits.
+//
 // Start:  python3 -u -m metaflow_studio.worker --mode fork-server|single --flow-file <absolute path of the flow file>
 //         with PYTHONPATH=<embedded python dir>[:<user PYTHONPATH>], cwd = the flow file's directory.
 //
@@ -101,6 +107,8 @@ export interface TaskResult {
   exception?: TaskException;
   /** False for failures a retry cannot fix (a bad parameter value, an invalid transition). */
   retry_allowed: boolean;
+  /** `_parameters` task of a flow with user decorators or mutators: each step's decorators after mutation. */
+  effective_decorators?: Record<string, Array<{ name: string; attributes: Record<string, unknown> }>>;
 }
 
 export type WorkerMessage =

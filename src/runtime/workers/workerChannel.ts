@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import type { WorkerMessage, WorkerRequest } from '../workerProtocol';
 import { readLines } from './lineReader';
+import { readWorkerMessage } from './workerMessages';
 import { type WorkerLaunchOptions, workerEnv } from './workerPool';
 
 export interface ChannelHandlers {
@@ -32,14 +33,15 @@ export class WorkerChannel {
     this.child.stdin?.on('error', () => undefined);
     readLines(this.child.stdout!, (lines) => {
       const messages: WorkerMessage[] = [];
+      const problems: string[] = [];
       for (const line of lines) {
         if (!line) continue;
-        try {
-          messages.push(JSON.parse(line) as WorkerMessage);
-        } catch {
-          handlers.stderr([`worker protocol: unreadable line: ${line.slice(0, 200)}`]);
-        }
+        const read = readWorkerMessage(line);
+        if (read.problem) problems.push(read.problem);
+        // A finished task's stand-in must still end it, so problems go out (to the worker's stderr) first.
+        if (read.message) messages.push(read.message);
       }
+      if (problems.length > 0) handlers.stderr(problems);
       if (messages.length > 0) handlers.messages(messages);
     });
     readLines(this.child.stderr!, (lines) => handlers.stderr(lines));
