@@ -37,9 +37,23 @@ from .includefile import IncludeFile
 from .parameters import JSONType, Parameter
 from .version import __version__
 
+from .embedded_limits import install_missing_submodule_finder, missing_attribute
+
+install_missing_submodule_finder()
+
 _CLIENT_NAMES = (
     "Metaflow", "Flow", "Run", "Step", "Task", "DataArtifact", "namespace", "get_namespace", "default_namespace",
+    "metadata", "get_metadata", "default_metadata",
 )
+# Loaded on first use (name -> module): most flows never touch them.
+_LAZY_NAMES = {
+    "UserStepDecorator": "metaflow.user_decorators.user_step_decorator",
+    "StepMutator": "metaflow.user_decorators.user_step_decorator",
+    "user_step_decorator": "metaflow.user_decorators.user_step_decorator",
+    "USER_SKIP_STEP": "metaflow.user_decorators.user_step_decorator",
+    "FlowMutator": "metaflow.user_decorators.user_flow_decorator",
+    "unbounded_test_foreach_internal": "metaflow.plugins.test_unbounded_foreach_decorator",
+}
 
 
 def __getattr__(name):
@@ -47,8 +61,14 @@ def __getattr__(name):
         from . import client
 
         return getattr(client, name)
-    raise AttributeError("module 'metaflow' has no attribute '%s'" % name)
+    if name in _LAZY_NAMES:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+    if name.startswith("__"):
+        raise AttributeError("module 'metaflow' has no attribute '%s'" % name)
+    raise missing_attribute("metaflow", name)
 
 
 def __dir__():
-    return sorted(list(globals()) + list(_CLIENT_NAMES))
+    return sorted(list(globals()) + list(_CLIENT_NAMES) + list(_LAZY_NAMES))

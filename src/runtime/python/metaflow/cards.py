@@ -125,6 +125,11 @@ def get_cards(task, id=None, type=None, follow_resumed=True):
         origin = _origin_task(task)
         if origin is not None:
             return get_cards(origin, id=id, type=type, follow_resumed=False)
+    if not infos and not store.list_cards():
+        # As Metaflow: a task with no card at all is an error; a filter matching none is an empty list.
+        from metaflow.plugins.cards.exception import CardNotPresentException
+
+        raise CardNotPresentException(task.pathspec, card_type=type)
     return CardContainer(Card(store, info, task.pathspec) for info in infos)
 
 

@@ -23,6 +23,13 @@ class Decorator(object):
             self.attributes[key] = value
         self.statically_defined = statically_defined
 
+    # Set when a mutator added the decorator (Metaflow records who inserted it).
+    inserted_by = None
+
+    def get_args_kwargs(self):
+        """([], attributes): the decorator's spec as mutators read and match it."""
+        return [], dict(self.attributes)
+
     def __repr__(self):
         return "@%s(%s)" % (self.name, ", ".join("%s=%r" % kv for kv in sorted(self.attributes.items())))
 
@@ -42,7 +49,9 @@ def _step_decorator(name, defaults, allow_multiple=False, is_parallel=False):
         {"name": name, "defaults": dict(defaults), "allow_multiple": allow_multiple, "IS_PARALLEL": is_parallel},
     )
 
-    def attach(func, attributes):
+    def attach(target, attributes):
+        # Above a user step decorator or step mutator (`@retry` over `@my_deco`), the step is its `_my_step`.
+        func = getattr(target, "_my_step", None) or target
         deco = cls(attributes, statically_defined=True)
         existing = getattr(func, "decorators", None)
         if existing is None:

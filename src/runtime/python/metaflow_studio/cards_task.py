@@ -183,6 +183,7 @@ class TaskCards(object):
             def render():
                 card = self._instance(spec)
                 data = latest_data()
+                card.runtime_data = data
                 token = card.reload_content_token(task, data)
                 out = card.render(task) if mode == "render" else card.render_runtime(task, data)
                 return out.replace(card.RELOAD_POLICY_TOKEN, token) if isinstance(out, str) else out

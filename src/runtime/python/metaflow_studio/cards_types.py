@@ -33,6 +33,8 @@ class MetaflowCard(object):
     RUNTIME_UPDATABLE = False
     RELOAD_POLICY = RELOAD_POLICY_NEVER
     scope = "task"
+    # The latest data update, readable while `render` runs (Metaflow's test refresh card reads it).
+    runtime_data = None
 
     def __init__(self, options=None, components=None, graph=None, flow=None, **kwargs):
         pass
@@ -207,4 +209,10 @@ CARD_TYPES = dict((c.type, c) for c in (DefaultCard, BlankCard, ErrorCard))
 
 
 def card_class(card_type):
-    return CARD_TYPES.get(card_type)
+    """The card type's class: the built-in ones, then the test cards Metaflow also ships."""
+    found = CARD_TYPES.get(card_type)
+    if found is None and str(card_type).startswith("test_"):
+        from metaflow.plugins.cards.card_modules.test_cards import TEST_CARD_TYPES
+
+        found = next((c for c in TEST_CARD_TYPES if c.type == card_type), None)
+    return found

@@ -28,9 +28,12 @@ class LoadedFlow(object):
 
 
 def _flow_classes(module):
+    # A bare `@SomeFlowMutator` leaves the mutator object where the class was named (as in Metaflow).
+    values = [getattr(v, "_flow_cls", None) if type(v).__name__ != "type" and hasattr(v, "_flow_cls") else v
+              for v in vars(module).values()]
     return [
         value
-        for value in vars(module).values()
+        for value in values
         if isinstance(value, type) and issubclass(value, FlowSpec) and value is not FlowSpec
         and value.__module__ == module.__name__
     ]

@@ -14,6 +14,7 @@ from .datastore import UnpicklableArtifact
 from .graph import to_pod
 from .storage import atomic_write, makedirs
 from .task_context import TaskFailure, exception_info, new_flow, result
+from .user_decorators_task import apply_user_decorators_for_params, with_effective_decorators
 
 
 def write_new_file(path, data):
@@ -100,6 +101,9 @@ def run_params(ctx):
     values = []
     parameters_info = []
     configs = {}
+    failure = apply_user_decorators_for_params(ctx, raw)
+    if failure is not None:
+        return failure
     params = ctx.flow_cls._get_parameters()
     known = set(p.name for _, p in params)
     unknown = sorted(set(raw) - known)
@@ -177,4 +181,4 @@ def run_params(ctx):
         ]
     )
     ctx.writer.done()
-    return result(True, [ctx.graph.start_step])
+    return with_effective_decorators(ctx, result(True, [ctx.graph.start_step]))

@@ -14,11 +14,13 @@ from metaflow.parameters import Parameter
 from metaflow.plugins.catch_decorator import FailureHandledByCatch
 from metaflow.plugins.timeout_decorator import StepAlarm
 from metaflow.tuple_util import ForeachFrame
+from metaflow.user_decorators.step_wrappers import run_with_wrappers
 
 from .datastore import DataMissing, UnpicklableArtifact
 from .params_task import configs_from, resolve_decorators
 from .step_secrets import apply_secrets
 from .task_context import MAX_FOREACH_PATH_LENGTH, TaskFailure, exception_info, new_flow, result
+from .user_decorators_task import apply_user_decorators
 
 
 def clone_flow(ctx, reader):
@@ -310,6 +312,14 @@ def run_step(ctx):
         finish_failed_setup(ctx, setup_error)
         raise setup_error
 
+    # Mutators run before parameters are installed: they may add or remove parameters.
+    configs = configs_from(ctx, inputs[0])
+    try:
+        apply_user_decorators(ctx, configs)
+    except TaskFailure as e:
+        finish_failed_setup(ctx, e)
+        raise
+
     writer = ctx.writer
     if join_type:
         input_obj = Inputs(clone_flow(ctx, r) for r in inputs)
@@ -338,7 +348,7 @@ def run_step(ctx):
             "retry_count": ctx.attempt,
         },
     )
-    resolve_decorators(ctx, configs_from(ctx, inputs[0]))
+    resolve_decorators(ctx, configs)
     decorators = step_decorators(ctx)
     cards = None
     card_decorators = [d for d in decorators if d.name == "card"]
@@ -358,10 +368,7 @@ def run_step(ctx):
         if catch is not None and ctx.attempt > max_retries:
             raise FailureHandledByCatch(ctx.attempt)
         with step_alarm(ctx, decorators, max_retries):
-            if join_type:
-                step_func(input_obj)
-            else:
-                step_func()
+            run_with_wrappers(flow, ctx.step, step_func, input_obj if join_type else None)
         check_transition(ctx, flow)
         if catch is not None and catch.attributes.get("var"):
             setattr(flow, catch.attributes["var"], None)

@@ -15,6 +15,7 @@ from metaflow_studio.datastore import BlobCache, TaskReader, latest_done_attempt
 from metaflow_studio.storage import ContentStore, read_json
 
 from .current_namespace import datastore_root, get_namespace
+from .tagging import as_tag_list, mutate_user_tags_for_run
 
 
 def _read_self(path):
@@ -68,8 +69,8 @@ class MetaflowObject(object):
 
     @property
     def tags(self):
-        run = self._run_object() or {}
-        return frozenset(run.get("tags") or [])
+        """User and system tags, as Metaflow's `tags`."""
+        return self.user_tags | self.system_tags
 
     @property
     def system_tags(self):
@@ -78,7 +79,8 @@ class MetaflowObject(object):
 
     @property
     def user_tags(self):
-        return self.tags
+        run = self._run_object() or {}
+        return frozenset(run.get("tags") or [])
 
     def _child_ids(self):
         try:
@@ -419,6 +421,29 @@ class Run(MetaflowObject):
     @property
     def code(self):
         return None
+
+    def add_tag(self, tag):
+        """Add a user tag (one tag or, as Metaflow also accepts, an iterable); a system tag is not added."""
+        return self.replace_tags([], as_tag_list(tag))
+
+    def add_tags(self, tags):
+        return self.replace_tags([], tags)
+
+    def remove_tag(self, tag):
+        """Remove a user tag; removing a system tag is an error, a missing one a no-op."""
+        return self.replace_tags(as_tag_list(tag), [])
+
+    def remove_tags(self, tags):
+        return self.replace_tags(tags, [])
+
+    def replace_tag(self, tag_to_remove, tag_to_add):
+        return self.replace_tags(as_tag_list(tag_to_remove), as_tag_list(tag_to_add))
+
+    def replace_tags(self, tags_to_remove, tags_to_add):
+        """Remove then add user tags in one change of the run's metadata."""
+        final = mutate_user_tags_for_run(self._root, self.path_components[0], self.id, tags_to_remove=tags_to_remove,
+                                         tags_to_add=tags_to_add)
+        self._object = dict(self._object, tags=sorted(final))
 
     def _tasks_of_steps(self, steps, task, parents):
         path = task._execution_path()

@@ -49,7 +49,9 @@ def get_namespace():
     return _namespace.value
 
 
-def datastore_root():
+def search_datastore_root():
+    """`.metaflow` from METAFLOW_DATASTORE_SYSROOT_LOCAL, else the nearest one up from the working
+    directory; None when there is none."""
     sysroot = os.environ.get("METAFLOW_DATASTORE_SYSROOT_LOCAL")
     if sysroot:
         return os.path.join(os.path.abspath(sysroot), ".metaflow")
@@ -60,5 +62,11 @@ def datastore_root():
             return candidate
         parent = os.path.dirname(path)
         if parent == path:
-            return os.path.join(os.getcwd(), ".metaflow")
+            return None
         path = parent
+
+
+def datastore_root():
+    from .metadata_select import selected_root
+
+    return selected_root() or search_datastore_root() or os.path.join(os.getcwd(), ".metaflow")

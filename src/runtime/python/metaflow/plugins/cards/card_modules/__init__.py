@@ -1,0 +1,1 @@
+"""`metaflow.plugins.cards.card_modules`: card types and components."""

@@ -1,0 +1,100 @@
+"""What step/flow user decorators share: a registry that finds a decorator class by its shortest
+unique dotted name (as `add_decorator("Name:k=v")` spells it), spec-string parsing, and the
+resolution of `config_expr(...)` arguments once the run's configs are known."""
+
+import json
+import re
+
+from metaflow.config_parameters import DelayedEvaluationConfig
+from metaflow.exception import MetaflowException
+
+
+class ConfigScope(object):
+    """The configs of the run being processed. Decorator arguments written as `config_expr(...)`
+    are resolved against them; set per task process by `metaflow.user_decorators.processing`."""
+
+    def __init__(self):
+        self.configs = {}
+
+
+CONFIG_SCOPE = ConfigScope()
+
+
+def resolve_delayed(value):
+    if isinstance(value, DelayedEvaluationConfig):
+        return value(CONFIG_SCOPE.configs)
+    if isinstance(value, dict):
+        return dict((k, resolve_delayed(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return type(value)(resolve_delayed(v) for v in value)
+    return value
+
+
+class ClassRegistry(object):
+    """Dotted class names (`module.Class`); a lookup may give any unique trailing part of one."""
+
+    def __init__(self):
+        self._by_name = {}
+
+    def add(self, full_name, cls):
+        self._by_name[full_name] = cls
+
+    def remove(self, full_name):
+        self._by_name.pop(full_name, None)
+
+    def find(self, name):
+        if name in self._by_name:
+            return self._by_name[name]
+        suffix = "." + name
+        matches = [c for full, c in self._by_name.items() if full.endswith(suffix)]
+        if len(matches) == 1:
+            return matches[0]
+        return None
+
+    def short_name(self, cls):
+        full = next((n for n, c in self._by_name.items() if c is cls), None)
+        if full is None:
+            return None
+        parts = full.split(".")
+        for i in range(len(parts) - 1, -1, -1):
+            candidate = ".".join(parts[i:])
+            if self.find(candidate) is cls:
+                return candidate
+        return full
+
+
+def parse_spec_arguments(spec, owner):
+    """`k=v,k2=v2` (values JSON, else int, float or text; a numeric key is a positional index)."""
+    args, kwargs = [], {}
+    if not spec:
+        return args, kwargs
+    for part in re.split(r""",(?=[\s\w]+=)""", spec):
+        if "=" not in part:
+            raise MetaflowException("Decorator spec '%s' for %s: expected name=value pairs separated by commas."
+                                    % (spec, owner))
+        name, raw = part.split("=", 1)
+        raw = raw.strip()
+        try:
+            value = json.loads(raw.replace('\\"', '"'))
+        except ValueError:
+            value = raw
+            for convert in (int, float):
+                try:
+                    value = convert(raw)
+                    break
+                except ValueError:
+                    continue
+        name = name.strip()
+        if name.isdigit():
+            pos = int(name)
+            while len(args) <= pos:
+                args.append(None)
+            args[pos] = value
+        else:
+            kwargs[name] = value
+    return args, kwargs
+
+
+def split_spec(spec):
+    name, _, rest = spec.partition(":")
+    return name.strip(), rest.strip()

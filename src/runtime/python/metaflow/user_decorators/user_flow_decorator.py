@@ -1,0 +1,119 @@
+"""`FlowMutator`: a class decorator on a flow that adds or removes parameters and decorators of the
+flow and its steps once the run's configs are known (Metaflow 2.19 semantics)."""
+
+from metaflow.exception import MetaflowException
+
+from .common import ClassRegistry, parse_spec_arguments, resolve_delayed
+
+_FLOW_REGISTRY = ClassRegistry()
+
+
+def flow_mutators(flow_cls):
+    """The mutators of a flow class, base classes' first (a subclass inherits its bases' mutators)."""
+    out = []
+    for klass in reversed(flow_cls.__mro__):
+        for mutator in klass.__dict__.get("_studio_flow_mutators", ()):
+            if mutator not in out:
+                out.append(mutator)
+    return out
+
+
+class FlowMutatorMeta(type):
+    def __new__(mcs, name, bases, namespace, **kwargs):
+        cls = super(FlowMutatorMeta, mcs).__new__(mcs, name, bases, namespace, **kwargs)
+        cls.decorator_name = namespace.get("_decorator_name") or "%s.%s" % (cls.__module__, cls.__name__)
+        if name != "FlowMutator":
+            _FLOW_REGISTRY.add(cls.decorator_name, cls)
+        return cls
+
+    def __str__(cls):
+        return "%s(%s)" % (cls.__name__, cls.decorator_name)
+
+    @staticmethod
+    def get_decorator_by_name(name):
+        return _FLOW_REGISTRY.find(name)
+
+    @staticmethod
+    def get_decorator_name(decorator_type):
+        return _FLOW_REGISTRY.short_name(decorator_type)
+
+
+def _is_flow_class(value):
+    from metaflow.flowspec import FlowSpec
+
+    return isinstance(value, type) and issubclass(value, FlowSpec)
+
+
+class FlowMutator(metaclass=FlowMutatorMeta):
+    """Derive from this and decorate a flow class with it: `pre_mutate` may add or remove
+    parameters and decorators; `mutate` may only change the steps' decorators."""
+
+    def __init__(self, *args, **kwargs):
+        self._flow_cls = None
+        self._ran_init = False
+        self.statically_defined = kwargs.pop("_statically_defined", True)
+        self.inserted_by = kwargs.pop("_inserted_by", None)
+        self._args = args
+        self._kwargs = kwargs
+        if args and (isinstance(args[0], FlowMutator) or _is_flow_class(args[0])):
+            target = args[0]._flow_cls if isinstance(args[0], FlowMutator) else args[0]
+            self._args = args[1:]
+            self._set_flow_cls(target)
+
+    def __mro_entries__(self, bases):
+        return (self._flow_cls,)
+
+    def __call__(self, flow_spec=None):
+        if flow_spec is not None:
+            if isinstance(flow_spec, FlowMutator):
+                flow_spec = flow_spec._flow_cls
+            if not _is_flow_class(flow_spec):
+                raise MetaflowException("%s can only be applied to a FlowSpec class" % self)
+            return self._set_flow_cls(flow_spec)
+        if self._flow_cls is None:
+            raise MetaflowException("A FlowMutator can only be applied to a FlowSpec")
+        return self._flow_cls()
+
+    def _set_flow_cls(self, flow_cls):
+        self._flow_cls = flow_cls
+        own = flow_cls.__dict__.get("_studio_flow_mutators")
+        if own is None:
+            own = []
+            flow_cls._studio_flow_mutators = own
+        own.append(self)
+        return flow_cls
+
+    @classmethod
+    def parse_decorator_spec(cls, spec):
+        args, kwargs = parse_spec_arguments(spec, cls.decorator_name)
+        return cls(*args, **kwargs)
+
+    def get_args_kwargs(self):
+        return list(self._args), dict(self._kwargs)
+
+    def init(self, *args, **kwargs):
+        pass
+
+    def external_init(self):
+        if self._ran_init:
+            return
+        self._args = [resolve_delayed(a) for a in self._args]
+        self._kwargs = dict((k, resolve_delayed(v)) for k, v in self._kwargs.items())
+        defines_init = any("init" in k.__dict__ for k in type(self).__mro__ if k is not FlowMutator)
+        if (self._args or self._kwargs) and not defines_init:
+            raise MetaflowException("%s is used with arguments but does not implement init" % self)
+        self._ran_init = True
+        if defines_init:
+            self.init(*self._args, **self._kwargs)
+
+    def pre_mutate(self, mutable_flow):
+        return None
+
+    def mutate(self, mutable_flow):
+        return None
+
+    def add_to_package(self):
+        return []
+
+    def __str__(self):
+        return str(self.__class__)
