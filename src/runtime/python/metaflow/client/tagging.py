@@ -39,7 +39,7 @@ def validate_tag(tag):
     else:
         raise MetaflowTaggingError("Tags must be some kind of string (bytes or unicode), got %s" % type(tag))
     if not len(tag):
-        raise MetaflowTaggingError("Tags must not be empty strings")
+        raise MetaflowTaggingError("Tags must not be empty string")
     if len(tag) > MAX_TAG_SIZE:
         raise MetaflowTaggingError("Tag is too long %d > %d" % (len(tag), MAX_TAG_SIZE))
 
