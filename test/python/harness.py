@@ -36,6 +36,8 @@ class Worker(object):
             cwd=cwd,
         )
         self.messages = []
+        # Every request sent, so tests can check both directions against the protocol schema.
+        self.requests = []
         self.hello = self._read()
 
     def _read(self):
@@ -47,6 +49,7 @@ class Worker(object):
         return message
 
     def send(self, message):
+        self.requests.append(message)
         self.proc.stdin.write((json.dumps(message) + "\n").encode("utf-8"))
         self.proc.stdin.flush()
 

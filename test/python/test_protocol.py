@@ -6,6 +6,7 @@ import time
 import unittest
 
 from test.python.harness import Walker, Worker, WorkerTestCase, flow_path
+from test.python.protocol_schema import Validator, message_errors
 
 
 def process_running(pid):
@@ -347,3 +348,69 @@ class LineSplitterTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SchemaConformanceTest(WorkerTestCase):
+    """Every message a real worker emits, and every request it was sent, matches the written schema."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.validator = Validator()
+
+    def assertConforms(self, worker):
+        for m in worker.messages:
+            self.assertEqual(message_errors(self.validator, m), [], json.dumps(m)[:500])
+        for r in worker.requests:
+            self.assertEqual(self.validator.errors(r, "WorkerRequest"), [], json.dumps(r)[:500])
+
+    def test_runs_of_every_shape_and_outcome_emit_only_schema_messages(self):
+        runs = [
+            ("foreach_flow.py", "ForeachFlow", {}, None),
+            ("branch_flow.py", "BranchFlow", {}, None),
+            ("switch_flow.py", "SwitchFlow", {}, None),
+            ("parallel_flow.py", "ParallelFlow", {}, None),
+            ("catch_flow.py", "CatchFlow", {}, None),
+            ("mutators_flow.py", "MutatorsFlow", {}, None),
+            ("errors_flow.py", "ErrorsFlow", {"mode": "raise"}, None),
+            ("noisy_flow.py", "NoisyFlow", {"how": "crash"}, None),
+            ("params_flow.py", "ParamsFlow", {"count": "not a number"}, None),
+        ]
+        ops = set()
+        for flow_file, flow_name, parameters, _ in runs:
+            self.walker(flow_file, flow_name).run(parameters=parameters, stop_on_failure=False)
+        for m in self.worker.messages:
+            ops.add(m["op"])
+        self.assertEqual(ops, {"ready", "started", "log", "finished"})
+        results = [m["result"] for m in self.worker.messages if m["op"] == "finished"]
+        self.assertIn(None, results, "a crashed task reports no result")
+        self.assertTrue(any(r and r.get("exception") for r in results))
+        self.assertTrue(any(r and r.get("foreach_var") for r in results))
+        self.assertTrue(any(r and r.get("switch_value") is not None for r in results))
+        self.assertConforms(self.worker)
+
+    def test_import_failures_in_both_modes_conform(self):
+        for mode in ("fork-server", "single"):
+            worker = Worker(mode, extra_args=["--flow-file", flow_path("broken_flow.py")])
+            try:
+                self.assertEqual(worker.hello["op"], "init_error")
+                self.assertConforms(worker)
+            finally:
+                worker.close()
+        worker = Worker("single")
+        try:
+            walker = Walker(worker, self.root, flow_path("broken_flow.py"), "BrokenFlow")
+            worker.submit("k", walker.base("1", "start", "1", input_paths=["1/_parameters/0"]))
+            fin = worker.wait(["k"])["k"]
+            self.assertEqual(fin["result"]["exception"]["type"], "FlowImportError")
+            self.assertConforms(worker)
+        finally:
+            worker.close()
+
+    def test_the_validator_rejects_what_the_scheduler_would_reject(self):
+        ok = {"op": "finished", "key": "k", "exit_code": 0, "signal": None, "result": {"ok": True, "next": [], "retry_allowed": True}}
+        self.assertEqual(message_errors(self.validator, ok), [])
+        bad = dict(ok, result={"ok": True, "next": "end", "retry_allowed": True})
+        self.assertTrue(any("result.next" in e for e in message_errors(self.validator, bad)))
+        self.assertTrue(message_errors(self.validator, dict(ok, extra=1)))
+        self.assertTrue(message_errors(self.validator, {"op": "log", "key": "k", "stream": "stdin", "line": "", "ts": 1}))
+

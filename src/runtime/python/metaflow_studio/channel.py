@@ -5,6 +5,8 @@ import os
 import threading
 import time
 
+from . import protocol_messages as messages
+
 
 def now_ms():
     return int(time.time() * 1000)
@@ -51,13 +53,13 @@ class LineSplitter(object):
         self.pending = [rest] if rest else []
         ts = now_ms()
         for line in lines:
-            self.channel.send({"op": "log", "key": self.key, "stream": self.stream, "line": _decode(line), "ts": ts})
+            self.channel.send(messages.log(self.key, self.stream, _decode(line), ts))
 
     def flush(self):
         if self.pending:
             line = b"".join(self.pending)
             self.pending = []
-            self.channel.send({"op": "log", "key": self.key, "stream": self.stream, "line": _decode(line), "ts": now_ms()})
+            self.channel.send(messages.log(self.key, self.stream, _decode(line), now_ms()))
 
 
 def _decode(line):

@@ -13,8 +13,9 @@ import signal
 import sys
 import traceback
 
+from . import protocol_messages as messages
 from .channel import LineSplitter
-from .flow_cache import execute, load_failure_result
+from .flow_cache import execute
 
 
 class Child(object):
@@ -112,7 +113,7 @@ class ForkServer(object):
                 result = json.loads(child.result.decode("utf-8"))
             except ValueError:
                 result = None
-        self.channel.send({"op": "finished", "key": child.key, "exit_code": exit_code, "signal": sig, "result": result})
+        self.channel.send(messages.finished(child.key, exit_code, sig, result))
 
     def _start(self, request):
         key = request.get("key")
@@ -121,8 +122,8 @@ class ForkServer(object):
             loaded = self.flows.get(spec["flow_file"], spec.get("flow_name"))
         except BaseException:
             text = traceback.format_exc()
-            self.channel.send({"op": "init_error", "error": text})
-            self.channel.send({"op": "finished", "key": key, "exit_code": 1, "signal": None, "result": load_failure_result(text)})
+            self.channel.send(messages.init_error(text))
+            self.channel.send(messages.finished(key, 1, None, messages.load_failure_result(text)))
             return
         sys.stdout.flush()
         sys.stderr.flush()
@@ -137,9 +138,7 @@ class ForkServer(object):
             for fd in fds:
                 os.close(fd)
             message = "The worker could not start a process for this task: %s" % e
-            self.channel.send({"op": "finished", "key": key, "exit_code": None, "signal": None, "result": {
-                "ok": False, "next": [], "retry_allowed": True,
-                "exception": {"type": "OSError", "message": message, "traceback": traceback.format_exc()}}})
+            self.channel.send(messages.finished(key, None, None, messages.start_failure_result(message, traceback.format_exc())))
             return
         if pid == 0:
             os.close(sync_r)
@@ -165,7 +164,7 @@ class ForkServer(object):
         self.sel.unregister(child.sync_fd)
         os.close(child.sync_fd)
         child.sync_fd = None
-        self.channel.send({"op": "started", "key": child.key, "pid": child.pid})
+        self.channel.send(messages.started(child.key, child.pid))
 
     def _child(self, spec, loaded, read_fds, out_w, err_w, res_w, sync_w):
         code = 1
@@ -196,8 +195,7 @@ class ForkServer(object):
                 sys.stderr.write(text)
             except Exception:
                 pass
-            result = {"ok": False, "next": [], "retry_allowed": True,
-                      "exception": {"type": "InternalError", "message": text.strip().splitlines()[-1], "traceback": text}}
+            result = messages.internal_error_result(text)
         try:
             sys.stdout.flush()
             sys.stderr.flush()

@@ -9,7 +9,8 @@ import time
 import traceback
 
 from .channel import LineSplitter
-from .flow_cache import execute, load_failure_result
+from . import protocol_messages as messages
+from .flow_cache import execute
 
 IDLE_GRACE = 0.5
 
@@ -29,10 +30,10 @@ def run_single(channel, flows):
         loaded = flows.get(spec["flow_file"], spec.get("flow_name"))
     except BaseException:
         text = traceback.format_exc()
-        channel.send({"op": "init_error", "error": text})
-        channel.send({"op": "finished", "key": key, "exit_code": 1, "signal": None, "result": load_failure_result(text)})
+        channel.send(messages.init_error(text))
+        channel.send(messages.finished(key, 1, None, messages.load_failure_result(text)))
         return 1
-    channel.send({"op": "started", "key": key, "pid": os.getpid()})
+    channel.send(messages.started(key, os.getpid()))
     sys.stdout.flush()
     sys.stderr.flush()
     saved = (os.dup(1), os.dup(2))
@@ -64,8 +65,7 @@ def run_single(channel, flows):
     except BaseException:
         text = traceback.format_exc()
         sys.stderr.write(text)
-        result = {"ok": False, "next": [], "retry_allowed": True,
-                  "exception": {"type": "InternalError", "message": text.strip().splitlines()[-1], "traceback": text}}
+        result = messages.internal_error_result(text)
     sys.stdout.flush()
     sys.stderr.flush()
     os.dup2(saved[0], 1)
@@ -80,5 +80,5 @@ def run_single(channel, flows):
                 splitter.flush()
                 break
     code = 0 if result.get("ok") else 1
-    channel.send({"op": "finished", "key": key, "exit_code": code, "signal": None, "result": result})
+    channel.send(messages.finished(key, code, None, result))
     return code

@@ -13,6 +13,7 @@ import platform
 import sys
 import traceback
 
+from . import protocol_messages as messages
 from .channel import Channel
 from .fork_server import ForkServer
 from .single_task import run_single
@@ -35,9 +36,9 @@ def main(argv=None):
         try:
             flows.preload(args.flow_file, args.flow_name)
         except BaseException:
-            channel.send({"op": "init_error", "error": traceback.format_exc()})
+            channel.send(messages.init_error(traceback.format_exc()))
             return 1
-    channel.send({"op": "ready", "pid": os.getpid(), "python_version": platform.python_version()})
+    channel.send(messages.ready(os.getpid(), platform.python_version()))
     if mode == "single":
         return run_single(channel, flows)
     ForkServer(channel, flows).serve()
