@@ -24,14 +24,5 @@ class FlowCache(object):
         self.loaded = load_flow(os.path.abspath(flow_file), flow_name)
 
 
-def load_failure_result(error_text):
-    return {
-        "ok": False,
-        "next": [],
-        "retry_allowed": False,
-        "exception": {"type": "FlowImportError", "message": error_text.strip().splitlines()[-1], "traceback": error_text},
-    }
-
-
 def execute(spec, loaded):
     return run_task(spec, loaded)

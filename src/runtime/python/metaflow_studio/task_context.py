@@ -10,6 +10,7 @@ from metaflow.exception import MetaflowUnknownUser
 from metaflow.version import __version__
 
 from .datastore import MetadataWriter, TaskReader, TaskWriter, ensure_self_json, open_store
+from .protocol_messages import exception_info, task_result  # noqa: F401 (exception_info: re-exported)
 
 MAX_FOREACH_PATH_LENGTH = 256
 
@@ -176,21 +177,8 @@ class TaskContext(object):
         self.meta.register_metadata(data)
 
 
-def result(ok, next_steps=(), foreach_var=None, num_splits=None, switch_value=None, exception=None, retry_allowed=True):
-    out = {"ok": ok, "next": list(next_steps), "retry_allowed": retry_allowed}
-    if foreach_var is not None:
-        out["foreach_var"] = foreach_var
-    if num_splits is not None:
-        out["num_splits"] = num_splits
-    if switch_value is not None:
-        out["switch_value"] = switch_value
-    if exception is not None:
-        out["exception"] = exception
-    return out
-
-
-def exception_info(kind, message, tb=""):
-    return {"type": kind, "message": message, "traceback": tb}
+# A task's outcome is a protocol message: built in protocol_messages, re-exported for the task modules.
+result = task_result
 
 
 def new_flow(ctx):
