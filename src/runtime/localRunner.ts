@@ -15,6 +15,7 @@ import { launchOptionsFor, runtimeSettingsFor } from './launchSettings';
 import type { PoolWarmer } from './poolWarmer';
 import { buildResumeSpec, feedingSteps, planSpin, runsWithSteps, stepsBefore } from './originPlan';
 import { extractParameters } from './parameterValues';
+import { projectSystemTags } from './projectTags';
 import type { Launch } from './graphWalk';
 import type { Clock } from './clock';
 import { type RunHandle, type RunRequest, Scheduler } from './scheduler';
@@ -176,6 +177,7 @@ export class LocalRunner {
       maxLogBytes: ctx.settings.maxLogBytes,
       metaflowVersion: embeddedMetaflowVersion(ctx.launch.pythonPath),
       runIdFile: options.runIdFile,
+      projectTags: projectSystemTags(ctx.flow, ctx.settings.user, ctx.launch.env),
     };
   }
 

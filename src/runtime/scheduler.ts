@@ -58,6 +58,8 @@ export interface RunRequest {
   onlySteps?: Set<string>;
   /** `--run-id-file`: receives the run id once the run is registered, before any task starts. */
   runIdFile?: string;
+  /** `project:` / `project_branch:` tags of a `@project` flow (src/runtime/projectTags.ts). */
+  projectTags?: string[];
 }
 
 export interface SchedulerDeps {
@@ -215,6 +217,7 @@ class RunExecution implements WorkerPoolListener {
     const systemTags = ['runtime:dev', `user:${this.req.user}`];
     if (this.req.metaflowVersion) systemTags.push(`metaflow_version:${this.req.metaflowVersion}`);
     if (this.pythonVersion) systemTags.push(`python_version:${this.pythonVersion.split(' ')[0]}`);
+    systemTags.push(...(this.req.projectTags ?? []));
     this.metadata = new LocalMetadataWriter(this.layout, { flow: this.flowName, run: this.runId, user: this.req.user, tags: this.req.tags, systemTags }, () => this.clock.now());
     try {
       await this.metadata.registerRun();

@@ -85,7 +85,7 @@ describe('the run state of real runs', () => {
     assert.ok(flaky.attempts.every((a) => a.durationMs !== undefined && a.finishedAt! >= a.startedAt));
     assert.equal(retry.steps.get('flaky')!.maxAttempt, 2);
     const slow = retry.tasks.get(`slow/${retry.steps.get('slow')!.taskIds[0]}`)!;
-    assert.match(slow.attempts[0].error ?? '', /timed out after 1 s/);
+    assert.match(slow.attempts[0].error ?? '', /TimeoutException: Step slow timed out after 0 hours, 0 minutes, 1 seconds/);
     assert.equal(tracked[1].state.steps.get('big')!.taskIds.length, 2);
     assert.equal(tracked[1].state.steps.get('small')!.taskIds.length, 1);
   });
