@@ -153,11 +153,15 @@ class CardComponentManager(object):
         self._last_refresh = now
         if self._creator is None or not self._runtime_card:
             return
-        layout_changed = self._last_layout != self._components.layout_last_changed_on
+        # The first refresh always renders the card (its layout was never rendered), as in Metaflow.
+        first_render = self._render_seq == 0
+        layout_changed = first_render or self._last_layout != self._components.layout_last_changed_on
         if force or layout_changed:
             self._render_seq += 1
             self._creator.create(self._uuid, mode="render_runtime")
             self._last_layout = self._components.layout_last_changed_on
+            if first_render:
+                return
         self._creator.create(self._uuid, mode="refresh")
 
     def latest_data(self, final=False, mode=None):

@@ -67,6 +67,8 @@ def search_datastore_root():
 
 
 def datastore_root():
-    from .metadata_select import selected_root
+    """The one `metadata()` chose, else (inside a task, as Metaflow's Client) the running flow's,
+    else the one found from the environment and working directory."""
+    from .metadata_select import running_root, selected_root
 
-    return selected_root() or search_datastore_root() or os.path.join(os.getcwd(), ".metaflow")
+    return selected_root() or running_root() or search_datastore_root() or os.path.join(os.getcwd(), ".metaflow")

@@ -19,12 +19,19 @@ class _Selection(object):
 _selection = _Selection()
 
 
-def _default_info():
+def running_root():
+    """The datastore of the flow this process runs a task of, or None outside a task."""
     from metaflow.current import current
 
-    running_root = current.get("datastore_root")
-    if running_root:
-        return os.path.dirname(os.path.abspath(running_root))
+    if not current.is_running_flow:
+        return None
+    return current.__dict__.get("_datastore_root") or current.get("datastore_root")
+
+
+def _default_info():
+    root = running_root()
+    if root:
+        return os.path.dirname(os.path.abspath(root))
     from .current_namespace import search_datastore_root
 
     found = search_datastore_root()
