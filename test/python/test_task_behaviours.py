@@ -199,5 +199,17 @@ class InlineSecretsTest(WorkerTestCase):
         self.assertIn("disallowed env var name 'METAFLOW_TOKEN'", bad.exception)
 
 
+class DeferredConfigTest(WorkerTestCase):
+    def test_config_attributes_and_config_expr_are_evaluated_once_the_configs_are_known(self):
+        run = self.walker("task_behaviours_config_flow.py", "DeferredConfigFlow").run()
+        self.assertRunOk(run)
+        self.assertEqual(self.artifact(run, "start", "env"), ("foobar", "43"))
+        self.assertEqual(self.artifact(run, "start", "defaults"), (123, 124))
+        self.assertEqual(self.artifact(run, "start", "project"), ("test_config", "user.dev"))
+        self.assertEqual(self.artifact(run, "start", "item_refused"), "Config values are read-only")
+        self.assertEqual(self.artifact(run, "start", "attribute_refused"), "Config values are read-only")
+        self.assertEqual(self.artifact(run, "end", "nested_again"), 43, "a config value stored as an artifact reads back")
+
+
 if __name__ == "__main__":
     unittest.main()

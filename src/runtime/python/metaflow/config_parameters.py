@@ -21,8 +21,16 @@ class ConfigValue(dict):
         value = dict.__getitem__(self, key)
         return ConfigValue(value) if isinstance(value, dict) and not isinstance(value, ConfigValue) else value
 
-    def __setattr__(self, name, value):
-        raise AttributeError("Config values are read-only")
+    def _read_only(self, *args, **kwargs):
+        # TypeError, as Metaflow raises for any change to a config value.
+        raise TypeError("Config values are read-only")
+
+    __setattr__ = __setitem__ = __delitem__ = __delattr__ = _read_only
+    update = setdefault = pop = popitem = clear = _read_only
+
+    def __reduce__(self):
+        # Rebuilt from a plain dict: pickle's default would set the items one by one, which is refused.
+        return (ConfigValue, (dict(self),))
 
     def to_dict(self):
         return json.loads(json.dumps(self))
@@ -79,22 +87,51 @@ class Config(Parameter):
     def load_parameter(self, value):
         return ConfigValue(value) if isinstance(value, dict) else value
 
+    def __getattr__(self, name):
+        # `config.key` in the class body or a decorator: a value known only once the run's configs are,
+        # so it is deferred like `config_expr("config").key`.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(DelayedEvaluationConfig(self.name), name)
+
 
 class DelayedEvaluationConfig(object):
-    def __init__(self, expr):
+    """`config_expr("cfg.a")`, and any attribute or item taken from it (`config_expr("cfg").a["b"]`),
+    evaluated once the run's configs are known."""
+
+    _is_config_expr = True
+
+    def __init__(self, expr, access=()):
         self.expr = expr
+        self.access = tuple(access)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return DelayedEvaluationConfig(self.expr, self.access + (name,))
+
+    def __getitem__(self, key):
+        return DelayedEvaluationConfig(self.expr, self.access + (key,))
 
     def __call__(self, configs):
+        # A parameter's default receives the parameter context; the configs are in it.
+        configs = getattr(configs, "configs", configs)
         parts = self.expr.split(".")
         if parts[0] not in configs:
-            raise MetaflowException("config_expr('%s'): there is no Config named '%s'" % (self.expr, parts[0]))
-        value = ConfigValue(configs[parts[0]])
-        for part in parts[1:]:
-            value = getattr(value, part)
+            raise MetaflowException("%s: there is no Config named '%s'" % (self, parts[0]))
+        value = configs[parts[0]]
+        value = ConfigValue(value) if isinstance(value, dict) else value
+        for part in list(parts[1:]) + list(self.access):
+            try:
+                value = value[part]
+            except (KeyError, IndexError, TypeError):
+                raise MetaflowException("%s: the config has no '%s'" % (self, part))
         return value
 
     def __str__(self):
-        return "config_expr(%s)" % self.expr
+        return "config_expr(%s)%s" % (self.expr, "".join("[%r]" % a for a in self.access))
+
+    __repr__ = __str__
 
 
 def config_expr(expr):

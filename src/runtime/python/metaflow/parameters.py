@@ -124,6 +124,8 @@ class Parameter(object):
 
     def resolve_default(self, context):
         default = self.default
+        if getattr(default, "_is_config_expr", False):
+            return default(context.configs)
         if callable(default) and not isinstance(default, type):
             try:
                 nargs = len(inspect.signature(default).parameters)

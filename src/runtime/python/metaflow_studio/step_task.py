@@ -19,7 +19,7 @@ from metaflow.user_decorators.step_wrappers import run_with_wrappers
 from .datastore import DataMissing, UnpicklableArtifact
 from .params_task import configs_from, resolve_decorators
 from .step_secrets import apply_secrets
-from .task_context import MAX_FOREACH_PATH_LENGTH, TaskFailure, exception_info, new_flow, result
+from .task_context import MAX_FOREACH_PATH_LENGTH, TaskFailure, exception_info, new_flow, project_info, result
 from .user_decorators_task import apply_user_decorators
 
 
@@ -349,6 +349,15 @@ def run_step(ctx):
         },
     )
     resolve_decorators(ctx, configs)
+    if ctx.project is None:
+        # A @project named by a config is known only now.
+        try:
+            ctx.project = project_info(ctx.flow_cls, ctx.flow_name, ctx.user)
+        except TaskFailure as e:
+            finish_failed_setup(ctx, e)
+            raise
+        if ctx.project:
+            current._update_env(ctx.project)
     decorators = step_decorators(ctx)
     cards = None
     card_decorators = [d for d in decorators if d.name == "card"]

@@ -78,6 +78,8 @@ def project_info(flow_cls, flow_name, user):
         return None
     deco = decos[0]
     attrs = deco.attributes
+    if any(getattr(attrs.get(k), "_is_config_expr", False) for k in ("name", "branch", "production")):
+        return None  # known once the run's configs are (the step task asks again after resolving them)
     given = getattr(deco, "_user_defined_attributes", set(k for k, v in attrs.items() if v))
     options = project_options()
     defaults = {"branch": None, "production": False}
