@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { analyzeFile } from '../../../src/flow/analyzeFile';
 import type { FlowAnalyzer } from '../../../src/flow/types';
 import { analyzer, PYTHON_DIR, REPO_ROOT } from './harness';
@@ -57,9 +57,9 @@ answer.flush()
 describe('one graph: the worker and src/flow agree', () => {
   let flowAnalyzer: FlowAnalyzer;
   before(async () => {
+    // The harness's shared analyzer: other suites in this process use it too, so it is not disposed here.
     flowAnalyzer = await analyzer();
   });
-  after(() => flowAnalyzer.dispose());
 
   it('on every lint-clean flow of the fixture corpora that Python can import', () => {
     const files = CORPORA.flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith('.py')).map((f) => path.join(dir, f)));
