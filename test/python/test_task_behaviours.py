@@ -211,5 +211,32 @@ class DeferredConfigTest(WorkerTestCase):
         self.assertEqual(self.artifact(run, "end", "nested_again"), 43, "a config value stored as an artifact reads back")
 
 
+
+class ConfigEnvTest(EnvWorkerTestCase):
+    worker_env = {
+        "METAFLOW_FLOW_CONFIG_VALUE": '{"config2": {"default_param": 7}}',
+        "METAFLOW_FLOW_CONFIG": '{"config": "%s"}' % flow_path("task_behaviours_config.json"),
+    }
+
+    def test_configs_read_metaflow_flow_config_and_config_value(self):
+        run = self.walker("task_behaviours_config_flow.py", "DeferredConfigFlow").run()
+        self.assertRunOk(run)
+        self.assertEqual(self.artifact(run, "start", "defaults"), (7, 8))
+        self.assertEqual(self.artifact(run, "start", "env"), ("from file", "2"))
+        self.assertEqual(self.artifact(run, "start", "project"), ("from_file", "user.dev"))
+
+
+class ConfigEnvConflictTest(EnvWorkerTestCase):
+    worker_env = {
+        "METAFLOW_FLOW_CONFIG_VALUE": '{"config": {"value": 1}}',
+        "METAFLOW_FLOW_CONFIG": '{"config": "%s"}' % flow_path("task_behaviours_config.json"),
+    }
+
+    def test_a_value_and_a_file_for_one_config_are_refused(self):
+        run = self.walker("task_behaviours_config_flow.py", "DeferredConfigFlow").run()
+        message = run.failed[0][1]["result"]["exception"]["message"]
+        self.assertIn("Config 'config' is given both a value (METAFLOW_FLOW_CONFIG_VALUE) and a file", message)
+
+
 if __name__ == "__main__":
     unittest.main()

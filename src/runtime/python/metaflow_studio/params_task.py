@@ -1,6 +1,7 @@
 """The `_parameters` task: parse the run's parameter values, store them with the class constants
 and `_graph_info` (Metaflow's `_set_constants` + `persist_constants`)."""
 
+import json
 import os
 import sys
 from types import FunctionType, MethodType
@@ -28,10 +29,47 @@ def given_value(param, raw):
     if param.name in raw:
         return raw[param.name], None
     if param.IS_CONFIG_PARAMETER:
-        return None, None
+        return config_from_env(param)
     var = parameter_env_var(param.name)
     value = os.environ.get(var) or None
     return value, (var if value is not None else None)
+
+
+def _env_json_object(var):
+    text = os.environ.get(var)
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        raise ParameterError("%s must be a JSON object mapping config names to values: %s" % (var, e))
+    if not isinstance(value, dict):
+        raise ParameterError("%s must be a JSON object mapping config names to values (got %s)." % (var, type(value).__name__))
+    return value
+
+
+def config_from_env(param):
+    """Metaflow's `--config NAME FILE` / `--config-value NAME VALUE` as variables: METAFLOW_FLOW_CONFIG and
+    METAFLOW_FLOW_CONFIG_VALUE hold JSON objects keyed by config name."""
+    values = _env_json_object("METAFLOW_FLOW_CONFIG_VALUE")
+    files = _env_json_object("METAFLOW_FLOW_CONFIG")
+    if param.name in values and param.name in files:
+        raise ParameterError(
+            "Config '%s' is given both a value (METAFLOW_FLOW_CONFIG_VALUE) and a file (METAFLOW_FLOW_CONFIG); give one."
+            % param.name
+        )
+    if param.name in values:
+        value = values[param.name]
+        return (value if isinstance(value, str) else json.dumps(value)), "METAFLOW_FLOW_CONFIG_VALUE"
+    if param.name in files:
+        path = files[param.name]
+        try:
+            with open(path, "r") as f:
+                return f.read(), "METAFLOW_FLOW_CONFIG"
+        except OSError as e:
+            raise ParameterError("Config '%s': cannot read %s (from METAFLOW_FLOW_CONFIG): %s"
+                                 % (param.name, os.path.abspath(path), e.strerror))
+    return None, None
 
 
 def parameter_context(ctx, configs=None):
