@@ -48,6 +48,12 @@ class MutatorRunTest(SharedWorkerTestCase):
         steps = self.walker_.graph_info(self.run_.run_id)["steps"]
         self.assertIn("retry", [d["name"] for d in steps["flaky"]["decorators"]])
         self.assertNotIn("retry", [d["name"] for d in steps["start"]["decorators"]])
+        # As Metaflow's _graph_info: user decorators after the built-in ones, named by their class path.
+        flaky = [(d["name"], d["attributes"]) for d in steps["flaky"]["decorators"]]
+        self.assertEqual(flaky[2:], [("__main__.Counter", {"_args": [], "start": 10}),
+                                     ("__main__.gobble", {"_args": [], "label": "g"})])
+        start = [d["name"] for d in steps["start"]["decorators"]]
+        self.assertEqual(start, ["environment", "__main__.timed", "__main__.add_env"])
 
     def test_class_decorator_pre_and_post_step_and_a_gobbled_exception(self):
         # Counter (inner) sets 11 before the step and adds one after; gobble (outer) caught the ValueError,

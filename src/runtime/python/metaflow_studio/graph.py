@@ -245,11 +245,21 @@ class FlowGraph(object):
                 {
                     "name": deco.name,
                     "attributes": to_pod(deco.attributes),
-                    "statically_defined": True,
-                    "inserted_by": None,
+                    "statically_defined": deco.statically_defined,
+                    "inserted_by": deco.inserted_by,
                 }
                 for deco in node.decorators
                 if not deco.name.startswith("_")
+            ]
+            # User step decorators and step mutators (set on the node once the flow's mutators ran).
+            + [
+                {
+                    "name": deco.decorator_name,
+                    "attributes": to_pod(dict(deco._kwargs, _args=list(deco._args))),
+                    "statically_defined": deco.statically_defined,
+                    "inserted_by": deco.inserted_by,
+                }
+                for deco in list(getattr(node, "wrappers", [])) + list(getattr(node, "config_decorators", []))
             ],
             "next": list(node.out_funcs),
             "node_info": {},

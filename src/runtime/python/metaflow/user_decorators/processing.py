@@ -107,6 +107,8 @@ def refresh_graph_decorators(graph, flow_cls):
         func = getattr(flow_cls, node.name, None)
         if func is not None and getattr(func, "is_step", False):
             node.decorators = list(getattr(func, "decorators", []))
+            node.wrappers = list(getattr(func, "wrappers", []))
+            node.config_decorators = list(getattr(func, "config_decorators", []))
             node.parallel_step = any(getattr(d, "IS_PARALLEL", False) for d in node.decorators)
 
 
