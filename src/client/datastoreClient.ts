@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { scanRunTasks, listStepNames } from './runScanner';
-import { readSelf, stringList } from './selfFiles';
+import { readSelf, registeredAt, stringList } from './selfFiles';
 import { listTaskIds, readTask, safeMtime } from './taskReader';
 import { TaskMetadata } from './taskMetadata';
 import type { ArtifactSummary, FlowSummary, Page, RunSummary, StepSummary, TaskArtifacts, TaskSummary } from './types';
@@ -83,7 +83,7 @@ export class DatastoreClient {
       .readdirSync(flowDir, { withFileTypes: true })
       .filter((e) => e.isDirectory() && e.name !== '_meta' && e.name !== 'data' && !e.name.startsWith('.'))
       .map((e) => e.name);
-    const started = new Map(ids.map((id) => [id, safeMtime(path.join(flowDir, id, '_meta', '_self.json')) || safeMtime(path.join(flowDir, id))]));
+    const started = new Map(ids.map((id) => [id, registeredAt(path.join(flowDir, id))]));
     return ids.sort((a, b) => started.get(b)! - started.get(a)! || b.localeCompare(a));
   }
 

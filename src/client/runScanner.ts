@@ -2,12 +2,13 @@
 // run state a DAG draws, and run comparison all start here.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { registeredAt } from './selfFiles';
 import { listTaskIds, readTask, safeMtime, type TaskDetail, type TaskReadDepth } from './taskReader';
 
 /** Steps a run's directory holds; `_parameters` is bookkeeping and hidden, as in Metaflow's Client. */
 export function listStepNames(runDir: string): string[] {
   const entries = fs.readdirSync(runDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('_') && !e.name.startsWith('.'));
-  const started = new Map(entries.map((e) => [e.name, safeMtime(path.join(runDir, e.name, '_meta', '_self.json')) || safeMtime(path.join(runDir, e.name))]));
+  const started = new Map(entries.map((e) => [e.name, registeredAt(path.join(runDir, e.name))]));
   return entries.map((e) => e.name).sort((a, b) => started.get(a)! - started.get(b)! || a.localeCompare(b));
 }
 

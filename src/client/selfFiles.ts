@@ -29,3 +29,24 @@ export function readSelf(dir: string): SelfFile {
 export function stringList(v: unknown): string[] {
   return Array.isArray(v) ? v.map(String) : [];
 }
+
+/**
+ * When an object was registered: its `_self.json` `ts_epoch`, else the file's (or directory's) mtime. File times
+ * alone do not survive a copy or a checkout of a datastore, so the recorded time comes first.
+ */
+export function registeredAt(dir: string): number {
+  try {
+    const ts = readSelf(dir).ts_epoch;
+    if (typeof ts === 'number' && Number.isFinite(ts)) return ts;
+  } catch {
+    // Unreadable metadata: fall back to what the file system says.
+  }
+  for (const p of [path.join(dir, '_meta', '_self.json'), dir]) {
+    try {
+      return fs.statSync(p).mtimeMs;
+    } catch {
+      // try the next
+    }
+  }
+  return 0;
+}
