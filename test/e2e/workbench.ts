@@ -117,10 +117,14 @@ export class Workbench {
 
   /** Answers the quick input titled like `title` with `value` (replacing what is prefilled) and Enter. */
   async answerInput(title: RegExp, value: string): Promise<void> {
-    await this.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor();
+    const titled = this.page.locator('.quick-input-widget .quick-input-title', { hasText: title });
+    await titled.waitFor();
     const input = this.quickInput();
     await input.fill(value);
     await this.page.keyboard.press('Enter');
+    // VS Code accepts an input box only once the extension host has validated the value: anything opened before
+    // that (the command palette, say) replaces the box and the extension sees Escape.
+    await titled.waitFor({ state: 'hidden' });
   }
 
   /** Opens the Output panel on `channel` (View: Show Output Channels…) and returns its text area. */
