@@ -1,5 +1,6 @@
 """`current`: what a running task knows about itself (Metaflow's `metaflow.current`)."""
 
+import sys
 from collections import namedtuple
 
 Parallel = namedtuple("Parallel", ["main_ip", "num_nodes", "node_index", "control_task_id"])
@@ -106,18 +107,25 @@ class Current(object):
         """The Client's `Task` of the running task (None outside a task), as Metaflow gives it."""
         if not self._is_running or self._task_id is None:
             return None
-        from metaflow.client import Task
-
-        return Task(self.pathspec, _namespace_check=False, _root=self._datastore_root)
+        return self._client().Task(self.pathspec, _namespace_check=False, _root=self._datastore_root)
 
     @property
     def run(self):
         """The Client's `Run` the running task belongs to (None outside a task)."""
         if not self._is_running or self._run_id is None:
             return None
-        from metaflow.client import Run
+        return self._client().Run("%s/%s" % (self._flow_name, self._run_id), _namespace_check=False,
+                                  _root=self._datastore_root)
 
-        return Run("%s/%s" % (self._flow_name, self._run_id), _namespace_check=False, _root=self._datastore_root)
+    def _client(self):
+        # Loaded on first use (a task that never reads the Client does not pay for it), in the namespace of
+        # the user running the task, as the task would have set it had the Client been loaded before.
+        fresh = "metaflow.client" not in sys.modules
+        import metaflow.client as client
+
+        if fresh and self._namespace:
+            client.namespace(self._namespace)
+        return client
 
     @property
     def namespace(self):

@@ -186,10 +186,11 @@ def apply_environment(ctx, decorators):
 
 def set_client_namespace(ctx):
     """The Client in a task reads the namespace of the user who runs it (Metaflow's runtime passes
-    `--namespace` to each task), whatever the task's own environment says."""
-    from metaflow.client import namespace
-
-    namespace("user:%s" % ctx.user)
+    `--namespace` to each task). Importing the Client costs milliseconds a task, so it is set here only
+    when the flow already loaded it; `current.task`/`current.run` set it when they load it."""
+    client = sys.modules.get("metaflow.client")
+    if client is not None:
+        client.namespace("user:%s" % ctx.user)
 
 
 def step_alarm(ctx, decorators, max_retries):
