@@ -114,6 +114,10 @@ def get_cards(task, id=None, type=None, follow_resumed=True):
         if len(task.split("/")) != 4:
             raise MetaflowException("get_cards needs a task pathspec of the form Flow/run_id/step/task_id (got %r)."
                                     % task)
+        # As Metaflow's get_cards: a pathspec is looked up in every namespace (and the namespace stays None).
+        from metaflow.client.current_namespace import namespace
+
+        namespace(None)
         task = Task(task)
     elif not isinstance(task, Task):
         raise MetaflowException("get_cards takes a Task object or a task pathspec string (got %s)."
