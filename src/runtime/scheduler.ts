@@ -9,7 +9,7 @@ import { writeFileAtomicSync } from '../datastore/atomicWrite';
 import type { RunEvent, RunKind, RunOutcome, TaskOutcome } from './events';
 import { EventStream } from './eventStream';
 import { GraphWalker, type Launch, type TransitionResult, type WalkTask } from './graphWalk';
-import { taskPolicy, type TaskPolicy } from './taskPolicy';
+import { effectivePolicies, taskPolicy, type TaskPolicy } from './taskPolicy';
 import type { TaskResult, TaskSpec } from './workerProtocol';
 import type { WorkerPool, WorkerPoolListener } from './workers/workerPool';
 import { type Clock, systemClock } from './clock';
@@ -551,6 +551,7 @@ class RunExecution implements WorkerPoolListener {
   private advance(state: TaskState, result: TaskResult): void {
     if (this.failure || this.cancelled) return;
     if (state.step === PARAMS_STEP) {
+      if (result.effective_decorators && !this.applyEffectiveDecorators(result.effective_decorators)) return;
       const start = this.walker.start(`${this.runId}/${PARAMS_STEP}/0`);
       if (!this.req.onlySteps || this.req.onlySteps.has(start.step)) this.queue.push([start]);
       return;
@@ -576,6 +577,18 @@ class RunExecution implements WorkerPoolListener {
       } else this.queue.push([launch]);
     }
     for (const group of parallelGroups.values()) this.queue.push(group);
+  }
+
+  /** Mutators ran in the `_parameters` task: its report of every step's decorators replaces the static policies. */
+  private applyEffectiveDecorators(effective: NonNullable<TaskResult['effective_decorators']>): boolean {
+    try {
+      for (const [step, policy] of effectivePolicies(this.req.flow.steps, effective)) this.policies.set(step, policy);
+      return true;
+    } catch (err) {
+      this.failure = this.failure ?? (err as Error).message;
+      this.stopLaunching();
+      return false;
+    }
   }
 
   private checkDone(): void {

@@ -56,3 +56,32 @@ export function taskPolicy(step: StepInfo, placement: ComputePlacement = 'local'
   errorRetries = Math.min(errorRetries, MAX_ATTEMPTS - 1 - userCodeRetries);
   return { userCodeRetries, errorRetries, retryDelayMs, timeoutMs };
 }
+
+/** A step's decorators after the flow's mutators ran, as the `_parameters` task reports them. */
+export type EffectiveDecorators = Record<string, Array<{ name: string; attributes: Record<string, unknown> }>>;
+
+/**
+ * Each step's policy from the decorators it has once mutators ran: a mutator that adds `@retry`, `@catch`
+ * or `@timeout` takes effect exactly as if the decorator were written in the source. Steps the report
+ * leaves out keep their static policy. The graph's shape stays `src/flow`'s: only policies change here.
+ */
+export function effectivePolicies(steps: StepInfo[], effective: EffectiveDecorators, placement: ComputePlacement = 'local'): Map<string, TaskPolicy> {
+  const out = new Map<string, TaskPolicy>();
+  for (const step of steps) {
+    const decorators = effective[step.name];
+    if (!decorators) {
+      out.set(step.name, taskPolicy(step, placement));
+      continue;
+    }
+    const mutated: StepInfo = {
+      ...step,
+      decorators: decorators.map((d) => ({ name: d.name, attributes: d.attributes as Record<string, LiteralValue>, args: [], range: step.range })),
+    };
+    try {
+      out.set(step.name, taskPolicy(mutated, placement));
+    } catch (err) {
+      throw new Error(`${(err as Error).message} (as the flow's mutators left the step's decorators)`);
+    }
+  }
+  return out;
+}
