@@ -36,7 +36,7 @@ def run_clone(ctx):
         ctx.meta.register_metadata([("attempt_ok", "True", "internal_attempt_status", ctx.attempt_tags)])
     writer.done()
     if is_params:
-        return result(True, [ctx.graph.start_step])
+        return result(True, [ctx.graph.start_step], effective_decorators=origin_effective_decorators(ctx, source))
     node = ctx.graph[ctx.step] if ctx.step in ctx.graph else None
     values = {}
     for name in ("_transition", "_foreach_num_splits", "_unbounded_foreach", "_parallel_ubf_iter"):
@@ -49,6 +49,18 @@ def run_clone(ctx):
     if node is None:
         return result(True, (values.get("_transition") or ([], None))[0])
     return describe_transition(values, node, ctx)
+
+
+def origin_effective_decorators(ctx, source):
+    """A resumed run keeps the decorators the origin's mutators gave each step: its `_graph_info` lists
+    them, so the scheduler's policies (@retry, @catch, @timeout) stay those of the origin run."""
+    from metaflow.user_decorators.processing import has_user_decorators
+
+    if not has_user_decorators(ctx.flow_cls) or "_graph_info" not in source:
+        return None
+    steps = (source["_graph_info"] or {}).get("steps") or {}
+    return dict((name, [{"name": d["name"], "attributes": d.get("attributes") or {}} for d in info.get("decorators") or []])
+                for name, info in steps.items())
 
 
 def origin_metadata(reader, field):
