@@ -1,39 +1,66 @@
-"""Drive the real worker process through its protocol, with a small graph walker standing in for
-the scheduler (it writes nothing the worker would not find in a real run)."""
+"""How the Python tests run things the way production does.
 
+Flows run through the TypeScript scheduler (test/support/flowRunService.ts drives LocalRunner and the real
+worker pool, as `metaflow-studio run/resume/spin` do); tests read the run's event stream, the datastore and,
+where they check the worker's answers, what the scheduler received from the worker. Tests of the worker
+protocol itself start `python -m metaflow_studio.worker` with the argv and environment the pool uses."""
+
+import atexit
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 PYTHON_DIR = os.path.join(REPO, "src", "runtime", "python")
 FLOWS = os.path.join(HERE, "flows")
+SERVICE = os.path.join(REPO, "test", "support", "flowRunService.ts")
+# Settings of the developer's shell that would send runs elsewhere than the test's own folder.
+_ISOLATED = ("METAFLOW_DATASTORE_SYSROOT_LOCAL", "METAFLOW_DATATOOLS_LOCALROOT", "METAFLOW_USER", "METAFLOW_PROFILE")
 
 
 def flow_path(name):
     return os.path.join(FLOWS, name)
 
 
+def base_env(user="dev", extra=None):
+    env = dict((k, v) for k, v in os.environ.items() if k not in _ISOLATED)
+    env["METAFLOW_USER"] = user
+    env.update(extra or {})
+    return env
+
+
+def worker_env(launch_env):
+    """The worker's environment as src/runtime/workers/workerPool.ts `workerEnv` builds it."""
+    env = dict(launch_env)
+    user_path = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = PYTHON_DIR + os.pathsep + user_path if user_path else PYTHON_DIR
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
 class Worker(object):
-    def __init__(self, mode="fork-server", extra_args=(), env=None, cwd=FLOWS):
-        full_env = dict(os.environ)
-        for var in ("METAFLOW_DATASTORE_SYSROOT_LOCAL", "METAFLOW_DATATOOLS_LOCALROOT"):
-            full_env.pop(var, None)
-        full_env["PYTHONPATH"] = PYTHON_DIR
-        full_env.update(env or {})
+    """A worker process started as src/runtime/workers/workerChannel.ts starts it, spoken to directly."""
+
+    def __init__(self, mode="fork-server", flow_file=None, flow_name=None, env=None, user="dev"):
+        argv = [sys.executable, "-u", "-m", "metaflow_studio.worker", "--mode", mode]
+        if flow_file:
+            argv += ["--flow-file", flow_file]
+        if flow_name:
+            argv += ["--flow-name", flow_name]
         self.proc = subprocess.Popen(
-            [sys.executable, "-u", "-m", "metaflow_studio.worker", "--mode", mode] + list(extra_args),
+            argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=full_env,
-            cwd=cwd,
+            env=worker_env(base_env(user, env)),
+            cwd=os.path.dirname(flow_file) if flow_file else FLOWS,
+            # The pool starts it detached: its own process group, which a kill of the tree reaches.
+            start_new_session=True,
         )
         self.messages = []
         # Every request sent, so tests can check both directions against the protocol schema.
@@ -93,15 +120,46 @@ class Worker(object):
                 pass
 
 
-class FlowRun(object):
-    """One run: the tasks the walker launched and what they returned."""
+def task_spec(run, step, task_id, **changes):
+    """A task as the scheduler would send it for `run`, taken from a request it really sent, with changes.
 
-    def __init__(self, root, flow_name, run_id):
-        self.root = root
-        self.flow_name = flow_name
-        self.run_id = run_id
-        self.tasks = []  # (step, task_id, finished message, key)
-        self.failed = []
+    Protocol tests use it to send the worker one more task of a run the scheduler made (a wrong join, a
+    later attempt, a task that sleeps) without a second scheduler."""
+    sent = [m["task"] for m in run.traffic if m["op"] == "task" and m["task"]["step"] == step]
+    template = dict(sent[0] if sent else [m["task"] for m in run.traffic if m["op"] == "task"][-1])
+    for optional in ("split_index", "parallel", "clone_from", "parameters", "env"):
+        template.pop(optional, None)
+    template.update({"kind": "params" if step == "_parameters" else "step", "step": step, "task_id": task_id, "attempt": 0})
+    template.update(changes)
+    return template
+
+
+class FlowRun(object):
+    """One run made by the production scheduler: its events, its datastore, what the worker told the scheduler."""
+
+    def __init__(self, answer, root, flow_name):
+        self.refused = answer.get("refused")
+        self.status = answer.get("status")
+        self.error = answer.get("error")
+        self.events = answer["events"]
+        self.traffic = answer["traffic"]
+        self.worker_mode = answer.get("worker_mode")
+        started = [e for e in self.events if e["event"] == "run_started"]
+        self.run_id = started[0]["run_id"] if started else None
+        self.root = started[0]["datastore_root"] if started else root
+        self.flow_name = started[0]["flow"] if started else flow_name
+        self.origin_run_id = started[0].get("origin_run_id") if started else None
+        sent = dict((m["key"], m["task"]) for m in self.traffic if m["op"] == "task")
+        order, last = [], {}
+        for m in self.traffic:
+            if m["op"] == "task" and (m["task"]["step"], m["task"]["task_id"]) not in order:
+                order.append((m["task"]["step"], m["task"]["task_id"]))
+            if m["op"] == "finished":
+                task = sent[m["key"]]
+                last[(task["step"], task["task_id"])] = m
+        # The final attempt of each task, in the order the scheduler first launched them.
+        self.tasks = [(step, tid, last[(step, tid)], last[(step, tid)]["key"]) for step, tid in order if (step, tid) in last]
+        self.failed = [(step, fin) for step, _, fin, _ in self.tasks if not (fin["result"] and fin["result"]["ok"])]
 
     def task_ids(self, step):
         return [t for s, t, _, _ in self.tasks if s == step]
@@ -112,133 +170,135 @@ class FlowRun(object):
     def task_path(self, step, task_id):
         return os.path.join(self.root, self.flow_name, self.run_id, step, task_id)
 
+    def task_id_at(self, step, foreach_indices):
+        """The task of `step` at these foreach indices (outermost first), from its task_started event."""
+        found = set(e["task_id"] for e in self.events if e["event"] == "task_started" and e["step"] == step
+                    and e.get("foreach_indices") == list(foreach_indices))
+        if len(found) != 1:
+            raise AssertionError("%d tasks of %s at %r" % (len(found), step, foreach_indices))
+        return found.pop()
 
-class Walker(object):
-    """Walk a flow's graph the way the scheduler does, one wave of ready tasks at a time."""
+    def finished_events(self, step=None):
+        return [e for e in self.events if e["event"] == "task_finished" and (step is None or e["step"] == step)]
 
-    def __init__(self, worker, root, flow_file, flow_name, user="dev"):
-        self.worker = worker
-        self.root = root
-        self.flow_file = flow_file
-        self.flow_name = flow_name
-        self.user = user
-        self.counter = 0
+    def logs(self, step, stream, index=0, attempt=None):
+        """Lines of one task (the `index`th of the step, in launch order) from the run's log events."""
+        task_id = self.task_ids(step)[index]
+        return [e["line"] for e in self.events if e["event"] == "log" and e["step"] == step and e["task_id"] == task_id
+                and e["stream"] == stream and e["source"] == "task" and (attempt is None or e["attempt"] == attempt)]
 
-    def base(self, run_id, step, task_id, **extra):
-        spec = {
-            "kind": "step", "flow_file": self.flow_file, "flow_name": self.flow_name, "datastore_root": self.root,
-            "run_id": run_id, "step": step, "task_id": task_id, "attempt": 0, "max_user_code_retries": 0,
-            "input_paths": [], "user_name": self.user, "tags": ["t1"],
-        }
-        spec.update(extra)
-        return spec
+    def requests(self):
+        return [m for m in self.traffic if m["op"] == "task"]
 
-    def params(self, run_id, parameters=None):
-        """Run only the `_parameters` task; returns its finished message."""
-        key = "%s/_parameters/0/0" % run_id
-        self.worker.submit(key, self.base(run_id, "_parameters", "0", kind="params", parameters=parameters or {}))
-        return self.worker.wait([key])[key]
+    def messages(self):
+        return [m for m in self.traffic if m["op"] != "task"]
 
-    def next_id(self):
-        self.counter += 1
-        return str(self.counter)
-
-    def graph_info(self, run_id):
-        sys.path.insert(0, PYTHON_DIR)
-        from metaflow_studio.datastore import TaskReader, open_store
-
-        _, cache = open_store(self.root, self.flow_name)
-        return TaskReader(self.root, self.flow_name, run_id, "_parameters", "0", cache)["_graph_info"]
-
-    def run(self, parameters=None, retries=None, run_id=None, stop_on_failure=True):
-        run_id = run_id or str(int(time.time() * 1e6))
-        run = FlowRun(self.root, self.flow_name, run_id)
-        self.counter = 0
-        fin = self.params(run_id, parameters)
-        run.tasks.append(("_parameters", "0", fin, "%s/_parameters/0/0" % run_id))
-        if not fin["result"] or not fin["result"]["ok"]:
-            run.failed.append(("_parameters", fin))
-            return run
-        info = self.graph_info(run_id)
-        steps = info["steps"]
-        # A ready task: (step, task id, input paths, split index, ctx, parallel spec); ctx is the
-        # stack of open splits, (split task path, branch count, branch order).
-        ready = [(info["start_step"], self.next_id(), ["%s/_parameters/0" % run_id], None, (), None)]
-        joins = {}
-        retries = retries or {}
-        while ready:
-            wave, ready = ready, []
-            outcomes = []
-            for step, task_id, paths, split_index, ctx, par in wave:
-                extra = {"input_paths": paths, "max_user_code_retries": retries.get(step, 0)}
-                if split_index is not None:
-                    extra["split_index"] = split_index
-                if par is not None:
-                    extra["parallel"] = par
-                attempt = 0
-                while True:
-                    key = "%s/%s/%s/%d" % (run_id, step, task_id, attempt)
-                    self.worker.submit(key, self.base(run_id, step, task_id, attempt=attempt, **extra))
-                    fin = self.worker.wait([key])[key]
-                    res = fin["result"]
-                    if res and res["ok"]:
-                        break
-                    limit = extra["max_user_code_retries"] + (3 if any(d["name"] == "catch" for d in steps[step]["decorators"]) else 0)
-                    if not (res and res.get("retry_allowed")) or attempt >= limit:
-                        break
-                    attempt += 1
-                run.tasks.append((step, task_id, fin, key))
-                outcomes.append((step, task_id, ctx, fin))
-            for step, task_id, ctx, fin in outcomes:
-                res = fin["result"]
-                if not res or not res["ok"]:
-                    run.failed.append((step, fin))
-                    if stop_on_failure:
-                        return run
-                    continue
-                path = "%s/%s/%s" % (run_id, step, task_id)
-                nexts = res["next"]
-                if res.get("foreach_var"):
-                    n = res["num_splits"]
-                    ids = [self.next_id() for _ in range(n)]
-                    par = None
-                    for i in range(n):
-                        if res["foreach_var"] == "_parallel_ubf_iter":
-                            par = {"node_index": i, "num_nodes": n, "control_task_id": ids[0], "main_ip": "127.0.0.1",
-                                   "mapper_tasks": ["%s/%s/%s" % (run_id, nexts[0], t) for t in ids]}
-                        ready.append((nexts[0], ids[i], [path], i, ctx + ((path, n, i),), par))
-                    continue
-                if len(nexts) > 1:
-                    for i, target in enumerate(nexts):
-                        ready.append((target, self.next_id(), [path], None, ctx + ((path, len(nexts), i),), None))
-                    continue
-                for target in nexts:
-                    if steps[target]["type"] == "join":
-                        split_path, count, order = ctx[-1]
-                        group = joins.setdefault((target, split_path), {})
-                        group[order] = path
-                        if len(group) == count:
-                            ready.append((target, self.next_id(), [group[k] for k in sorted(group)], None, ctx[:-1], None))
-                    else:
-                        ready.append((target, self.next_id(), [path], None, ctx, None))
-        return run
+    def failure_message(self):
+        """Why the run did not succeed, as the user is told: the refusal, or the failed task's exception."""
+        if self.refused:
+            return self.refused
+        for _, fin in self.failed:
+            if fin["result"] and fin["result"].get("exception"):
+                return fin["result"]["exception"]["message"]
+        return self.error
 
 
-class WorkerTestCase(unittest.TestCase):
-    mode = "fork-server"
+class FlowService(object):
+    """The Node process that runs flows through LocalRunner; one per test process (starting it loads the analyzer)."""
+
+    _shared = []
+
+    @classmethod
+    def shared(cls):
+        if not cls._shared or cls._shared[0].proc.poll() is not None:
+            cls._shared[:] = [cls()]
+            atexit.register(cls._shared[0].close)
+        return cls._shared[0]
+
+    def __init__(self):
+        if not os.path.isdir(os.path.join(REPO, "node_modules", "tsx")):
+            raise RuntimeError("the Python tests run flows through the TypeScript scheduler, which needs the project's "
+                               "node_modules (tsx missing in %s): run `bash scripts/setup.sh` or `npm ci` first" % REPO)
+        self.proc = subprocess.Popen(
+            ["node", "--import", "tsx", SERVICE],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=REPO, env=dict(os.environ),
+        )
+        self.next_id = 0
+        hello = self.proc.stdout.readline()
+        if not hello:
+            raise RuntimeError("%s did not start (exit code %s); its stderr is above" % (SERVICE, self.proc.wait()))
+
+    def call(self, request):
+        self.next_id += 1
+        request = dict(request, id=self.next_id)
+        self.proc.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("%s exited (code %s) during %s" % (SERVICE, self.proc.wait(), json.dumps(request)[:300]))
+        answer = json.loads(line.decode("utf-8"))
+        if answer.get("refused", "").startswith("the service failed"):
+            raise RuntimeError(answer["refused"])
+        return answer
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+
+
+def parameter_args(parameters):
+    args = []
+    for name, value in (parameters or {}).items():
+        args += ["--" + name, value]
+    return args
+
+
+class FlowTestCase(unittest.TestCase):
+    """A test with its own datastore folder; flows run through the production scheduler."""
+
+    user = "dev"
+    # Extra environment for every run of the class (what a user would have exported).
+    run_env = {}
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="mfstudio-test-")
         self.root = os.path.join(self.tmp, ".metaflow")
-        os.makedirs(self.root)
-        self.worker = Worker(self.mode)
 
     def tearDown(self):
-        self.worker.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def walker(self, flow_file, flow_name):
-        return Walker(self.worker, self.root, flow_path(flow_file), flow_name)
+    @classmethod
+    def request_env(cls, tmp, user=None, env=None):
+        extra = dict(cls.run_env)
+        extra.update(env or {})
+        extra["METAFLOW_DATASTORE_SYSROOT_LOCAL"] = tmp
+        return base_env(user or cls.user, extra)
+
+    @classmethod
+    def _call(cls, tmp, verb, flow_file, flow_name, user, env, **fields):
+        request = {"verb": verb, "flowFile": flow_path(flow_file), "env": cls.request_env(tmp, user, env)}
+        if flow_name:
+            request["flowName"] = flow_name
+        request.update(dict((k, v) for k, v in fields.items() if v is not None))
+        return FlowRun(FlowService.shared().call(request), os.path.join(tmp, ".metaflow"), flow_name)
+
+    def run_flow(self, flow_file, flow_name=None, parameters=None, tags=("t1",), user=None, env=None, **options):
+        """`metaflow-studio run FLOW.py --tag t1 [--<param> VALUE]...`; options: maxWorkers, maxNumSplits, until."""
+        return self._call(self.tmp, "run", flow_file, flow_name, user, env, tags=list(tags),
+                          parameterArgs=parameter_args(parameters), **options)
+
+    def resume_flow(self, flow_file, flow_name=None, step=None, origin_run_id=None, tags=("t1",), user=None, env=None):
+        return self._call(self.tmp, "resume", flow_file, flow_name, user, env, tags=list(tags), step=step,
+                          originRunId=origin_run_id)
+
+    def spin_flow(self, flow_file, step, flow_name=None, origin_run_id=None, user=None, env=None):
+        return self._call(self.tmp, "spin", flow_file, flow_name, user, env, step=step, originRunId=origin_run_id)
 
     def reader(self, run, step, task_id):
         if PYTHON_DIR not in sys.path:
@@ -246,33 +306,56 @@ class WorkerTestCase(unittest.TestCase):
         import metaflow.tuple_util  # noqa: F401  (unpickling needs __main__.ForeachFrame)
         from metaflow_studio.datastore import TaskReader, open_store
 
-        _, cache = open_store(self.root, run.flow_name)
-        return TaskReader(self.root, run.flow_name, run.run_id, step, task_id, cache)
+        _, cache = open_store(run.root, run.flow_name)
+        return TaskReader(run.root, run.flow_name, run.run_id, step, task_id, cache)
 
     def artifact(self, run, step, name, index=0):
         return self.reader(run, step, run.task_ids(step)[index])[name]
 
+    def graph_info(self, run):
+        return self.reader(run, "_parameters", "0")["_graph_info"]
+
     def assertRunOk(self, run):
+        self.assertIsNone(run.refused, "the run was refused: %s" % run.refused)
         self.assertEqual(run.failed, [], "failed tasks: %r" % [(s, f["result"]) for s, f in run.failed])
+        self.assertEqual(run.status, "succeeded", run.error)
 
 
-class SharedWorkerTestCase(WorkerTestCase):
-    """One worker and datastore for the whole class; its tests only read what setUpClass ran."""
+class SharedFlowTestCase(FlowTestCase):
+    """One datastore for the whole class; setUpClass makes the runs (with `cls.run_shared`), tests only read."""
 
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="mfstudio-test-")
         cls.root = os.path.join(cls.tmp, ".metaflow")
-        os.makedirs(cls.root)
-        cls.worker = Worker(cls.mode)
 
     @classmethod
     def tearDownClass(cls):
-        cls.worker.close()
         shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    @classmethod
+    def run_shared(cls, flow_file, flow_name=None, parameters=None, tags=("t1",), user=None, env=None, **options):
+        return cls._call(cls.tmp, "run", flow_file, flow_name, user, env, tags=list(tags),
+                         parameterArgs=parameter_args(parameters), **options)
 
     def setUp(self):
         pass
 
     def tearDown(self):
         pass
+
+
+class WorkerTestCase(FlowTestCase):
+    """A protocol test: a worker started as the pool starts it (for `flow_file`), plus flows run by the scheduler."""
+
+    mode = "fork-server"
+    flow_file = None
+    flow_name = None
+
+    def setUp(self):
+        super(WorkerTestCase, self).setUp()
+        self.worker = Worker(self.mode, flow_path(self.flow_file) if self.flow_file else None, self.flow_name)
+
+    def tearDown(self):
+        self.worker.close()
+        super(WorkerTestCase, self).tearDown()

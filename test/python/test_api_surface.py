@@ -8,7 +8,7 @@ import subprocess
 import sys
 import unittest
 
-from test.python.harness import PYTHON_DIR, SharedWorkerTestCase, Walker, WorkerTestCase, flow_path
+from test.python.harness import PYTHON_DIR, SharedFlowTestCase, FlowTestCase
 
 
 def run_python(code, cwd=None, env=None):
@@ -67,7 +67,7 @@ class ImportsTest(unittest.TestCase):
         self.assertEqual(out.stdout.split(), ["False", "fallback", "caught", "ModuleNotFoundError"])
 
 
-class MissingImportInFlowTest(WorkerTestCase):
+class MissingImportInFlowTest(FlowTestCase):
     def test_the_task_failure_names_the_missing_symbol(self):
         path = os.path.join(self.tmp, "lacking_flow.py")
         with open(path, "w") as f:
@@ -79,17 +79,19 @@ class MissingImportInFlowTest(WorkerTestCase):
                     "    @step\n"
                     "    def end(self):\n"
                     "        pass\n")
-        run = Walker(self.worker, self.root, path, "LackingFlow").run()
-        message = json.dumps(run.failed[0][1])
+        run = self.run_flow(path, "LackingFlow")
+        self.assertEqual(run.status, "failed")
+        # The flow cannot be imported: the run fails as its worker starts, with the message the user reads.
+        message = json.dumps([run.error, run.failed])
         self.assertIn("`metaflow.tl_value` is not provided by Metaflow Studio's embedded runtime", message)
         self.assertIn("metaflow.engine", message)
 
 
-class ClientApiTest(SharedWorkerTestCase):
+class ClientApiTest(SharedFlowTestCase):
     @classmethod
     def setUpClass(cls):
         super(ClientApiTest, cls).setUpClass()
-        cls.run_ = Walker(cls.worker, cls.root, flow_path("linear_flow.py"), "LinearFlow").run()
+        cls.run_ = cls.run_shared("linear_flow.py", "LinearFlow")
 
     def client(self, code, cwd=None):
         prefix = "import metaflow\nfrom metaflow import Run, namespace\nnamespace(None)\n"

@@ -10,7 +10,7 @@ import sys
 import unittest
 from unittest import mock
 
-from test.python.harness import PYTHON_DIR, SharedWorkerTestCase, Walker, WorkerTestCase, flow_path
+from test.python.harness import PYTHON_DIR, SharedFlowTestCase, FlowTestCase
 
 CARD_NAME = re.compile(r"^(?P<type>[A-Za-z0-9_]+)(?:-(?P<id>[A-Za-z0-9_]+))?-(?P<hash>[0-9a-f]{32})\.html$")
 
@@ -20,14 +20,14 @@ def _python_path():
         sys.path.insert(0, PYTHON_DIR)
 
 
-class CardRunsTest(SharedWorkerTestCase):
+class CardRunsTest(SharedFlowTestCase):
     """Both card flows run once; each test reads what they stored."""
 
     @classmethod
     def setUpClass(cls):
         super(CardRunsTest, cls).setUpClass()
-        cls.run_ = Walker(cls.worker, cls.root, flow_path("card_flow.py"), "CardFlow").run()
-        cls.errors = Walker(cls.worker, cls.root, flow_path("card_errors_flow.py"), "CardErrorsFlow").run()
+        cls.run_ = cls.run_shared("card_flow.py", "CardFlow")
+        cls.errors = cls.run_shared("card_errors_flow.py", "CardErrorsFlow")
 
     def card_dir(self, run, step):
         task_id = run.task_ids(step)[0]
@@ -46,8 +46,7 @@ class CardRunsTest(SharedWorkerTestCase):
         return out
 
     def stderr(self, run, step):
-        key = [k for s, _, _, k in run.tasks if s == step][0]
-        return "\n".join(self.worker.logs(key, "stderr"))
+        return "\n".join(run.logs(step, "stderr"))
 
     def assertSelfContained(self, html):
         self.assertIn("Content-Security-Policy", html)
@@ -221,9 +220,9 @@ class CardRunsTest(SharedWorkerTestCase):
             namespace(previous)
 
 
-class FailedStepCardTest(WorkerTestCase):
+class FailedStepCardTest(FlowTestCase):
     def test_current_card_without_decorator_fails_the_step_with_the_fix(self):
-        run = self.walker("card_without_decorator_flow.py", "CardWithoutDecoratorFlow").run()
+        run = self.run_flow("card_without_decorator_flow.py", "CardWithoutDecoratorFlow")
         ((step, finished),) = run.failed
         self.assertEqual(step, "start")
         message = finished["result"]["exception"]["message"]
@@ -231,7 +230,7 @@ class FailedStepCardTest(WorkerTestCase):
         self.assertIn("add @card above @step", message)
 
     def test_a_failed_step_keeps_its_failure_and_gets_no_card(self):
-        run = self.walker("card_fail_flow.py", "CardFailFlow").run()
+        run = self.run_flow("card_fail_flow.py", "CardFailFlow")
         ((step, finished),) = run.failed
         self.assertEqual(step, "start")
         self.assertIn("step code failed", finished["result"]["exception"]["message"])

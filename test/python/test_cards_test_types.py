@@ -9,14 +9,14 @@ import os
 import re
 import unittest
 
-from test.python.harness import SharedWorkerTestCase, Walker, flow_path
+from test.python.harness import SharedFlowTestCase
 
 
-class TestCardTypesTest(SharedWorkerTestCase):
+class TestCardTypesTest(SharedFlowTestCase):
     @classmethod
     def setUpClass(cls):
         super(TestCardTypesTest, cls).setUpClass()
-        cls.run_ = Walker(cls.worker, cls.root, flow_path("test_cards_flow.py"), "TestCardsFlow").run()
+        cls.run_ = cls.run_shared("test_cards_flow.py", "TestCardsFlow")
 
     def cards(self, step):
         task_id = self.run_.task_ids(step)[0]

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import unittest
 
-from test.python.harness import PYTHON_DIR, SharedWorkerTestCase, Walker, WorkerTestCase, flow_path
+from test.python.harness import PYTHON_DIR, SharedFlowTestCase, FlowTestCase
 
 
 def read(path):
@@ -17,11 +17,11 @@ def read(path):
         return f.read()
 
 
-class LayoutTest(SharedWorkerTestCase):
+class LayoutTest(SharedFlowTestCase):
     @classmethod
     def setUpClass(cls):
         super(LayoutTest, cls).setUpClass()
-        cls.run_ = Walker(cls.worker, cls.root, flow_path("linear_flow.py"), "LinearFlow").run()
+        cls.run_ = cls.run_shared("linear_flow.py", "LinearFlow")
 
     def setUp(self):
         self.assertRunOk(self.run_)
@@ -111,7 +111,7 @@ class LayoutTest(SharedWorkerTestCase):
         self.assertEqual(info["steps"]["end"]["type"], "end")
 
     def test_foreach_metadata(self):
-        run = self.walker("foreach_flow.py", "ForeachFlow").run()
+        run = self.run_flow("foreach_flow.py", "ForeachFlow")
         self.assertRunOk(run)
         task_id = run.task_ids("inner")[-1]
         meta = os.path.join(run.task_path("inner", task_id), "_meta")
@@ -125,14 +125,14 @@ class LayoutTest(SharedWorkerTestCase):
 
     def test_clone(self):
         run = self.run_
-        walker = self.walker("linear_flow.py", "LinearFlow")
-        new_run = str(int(run.run_id) + 1)
-        origin = "%s/middle/%s" % (run.run_id, run.task_ids("middle")[0])
-        self.worker.submit("c", walker.base(new_run, "middle", "5", kind="clone", clone_from=origin, origin_run_id=run.run_id))
-        res = self.worker.wait(["c"])["c"]["result"]
+        # `resume end` clones start and middle from the origin run.
+        resumed = self.resume_flow("linear_flow.py", "LinearFlow", step="end", origin_run_id=run.run_id)
+        self.assertRunOk(resumed)
+        self.assertEqual([e["status"] for e in resumed.finished_events("middle")], ["cloned"])
+        res = resumed.result("middle")
         self.assertTrue(res["ok"])
         self.assertEqual(res["next"], ["end"])
-        path = os.path.join(self.root, "LinearFlow", new_run, "middle", "5")
+        path = resumed.task_path("middle", resumed.task_ids("middle")[0])
         old = json.loads(read(os.path.join(run.task_path("middle", run.task_ids("middle")[0]), "0.data.json")))
         new = json.loads(read(os.path.join(path, "0.data.json")))
         self.assertEqual(new["objects"], old["objects"])
@@ -161,9 +161,9 @@ class LayoutTest(SharedWorkerTestCase):
         self.assertEqual(store.load_blob(sha2), text)
 
 
-class ClientTest(WorkerTestCase):
+class ClientTest(FlowTestCase):
     def test_embedded_client_reads_a_run(self):
-        run = self.walker("foreach_flow.py", "ForeachFlow").run()
+        run = self.run_flow("foreach_flow.py", "ForeachFlow")
         self.assertRunOk(run)
         script = r"""
 import json
@@ -206,7 +206,7 @@ print(json.dumps(out))
         self.assertEqual(out["mismatch"], "MetaflowNamespaceMismatch")
 
     def test_task_logs_merge_mflog_sources_by_time(self):
-        run = self.walker("linear_flow.py", "LinearFlow").run()
+        run = self.run_flow("linear_flow.py", "LinearFlow")
         self.assertRunOk(run)
         path = run.task_path("start", run.task_ids("start")[0])
         with open(os.path.join(path, "0.runtime_stdout.log"), "w") as f:

@@ -6,12 +6,12 @@ import json
 import os
 import unittest
 
-from test.python.harness import WorkerTestCase
+from test.python.harness import FlowTestCase, Worker, flow_path, task_spec
 
 
-class LinearTest(WorkerTestCase):
+class LinearTest(FlowTestCase):
     def test_linear_run_logs_and_current(self):
-        run = self.walker("linear_flow.py", "LinearFlow").run()
+        run = self.run_flow("linear_flow.py", "LinearFlow")
         self.assertRunOk(run)
         self.assertEqual([s for s, _, _, _ in run.tasks], ["_parameters", "start", "middle", "end"])
         self.assertEqual(self.artifact(run, "end", "final"), 14)
@@ -22,17 +22,15 @@ class LinearTest(WorkerTestCase):
         self.assertTrue(self.artifact(run, "start", "running"))
         self.assertEqual(self.artifact(run, "start", "ns"), "user:dev")
         self.assertIn("t1", self.artifact(run, "start", "tags"))
-        start_key = [k for s, _, _, k in run.tasks if s == "start"][0]
-        self.assertEqual(self.worker.logs(start_key, "stdout"), ["start says hi"])
-        middle_key = [k for s, _, _, k in run.tasks if s == "middle"][0]
-        self.assertEqual(self.worker.logs(middle_key, "stderr"), ["to stderr"])
+        self.assertEqual(run.logs("start", "stdout"), ["start says hi"])
+        self.assertEqual(run.logs("middle", "stderr"), ["to stderr"])
         self.assertEqual(run.result("start", 0)["next"], ["middle"])
         self.assertEqual(run.result("end", 0)["next"], [])
 
 
-class BranchTest(WorkerTestCase):
+class BranchTest(FlowTestCase):
     def test_static_join_inputs_and_merge(self):
-        run = self.walker("branch_flow.py", "BranchFlow").run()
+        run = self.run_flow("branch_flow.py", "BranchFlow")
         self.assertRunOk(run)
         self.assertEqual(run.result("start")["next"], ["a", "b"])
         self.assertEqual(self.artifact(run, "join", "by_name"), ("from a", "from b"))
@@ -49,12 +47,16 @@ class BranchTest(WorkerTestCase):
         self.assertNotIn("conflict", join)
 
     def test_join_with_wrong_number_of_inputs_names_the_step(self):
-        walker = self.walker("branch_flow.py", "BranchFlow")
-        run = walker.run()
+        # The scheduler never sends this; the worker, sent it directly, must still refuse it by name.
+        run = self.run_flow("branch_flow.py", "BranchFlow")
         self.assertRunOk(run)
         a_path = "%s/a/%s" % (run.run_id, run.task_ids("a")[0])
-        self.worker.submit("bad", walker.base(run.run_id, "join", "99", input_paths=[a_path]))
-        res = self.worker.wait(["bad"])["bad"]["result"]
+        worker = Worker(flow_file=flow_path("branch_flow.py"), flow_name="BranchFlow")
+        try:
+            worker.submit("bad", task_spec(run, "join", "99", input_paths=[a_path]))
+            res = worker.wait(["bad"])["bad"]["result"]
+        finally:
+            worker.close()
         self.assertFalse(res["ok"])
         self.assertFalse(res["retry_allowed"])
         self.assertIn("Join *join* expected 2 inputs", res["exception"]["message"])
@@ -63,9 +65,9 @@ class BranchTest(WorkerTestCase):
         self.assertIn("expected 2 inputs", str(failed["_exception"]))
 
 
-class MergeArtifactsTest(WorkerTestCase):
+class MergeArtifactsTest(FlowTestCase):
     def test_include_exclude_and_errors(self):
-        run = self.walker("merge_flow.py", "MergeFlow").run()
+        run = self.run_flow("merge_flow.py", "MergeFlow")
         self.assertRunOk(run)
         self.assertIn("merge_artifacts can only be called in a join and step *start* is not a join",
                       self.artifact(run, "start", "outside_join"))
@@ -76,15 +78,14 @@ class MergeArtifactsTest(WorkerTestCase):
         self.assertEqual(self.artifact(run, "end", "seen"), ("a", False))
 
 
-class ForeachTest(WorkerTestCase):
+class ForeachTest(FlowTestCase):
     def test_nested_foreach(self):
-        run = self.walker("foreach_flow.py", "ForeachFlow").run()
+        run = self.run_flow("foreach_flow.py", "ForeachFlow")
         self.assertRunOk(run)
         start = run.result("start")
         self.assertEqual((start["foreach_var"], start["num_splits"], start["next"]), ("letters", 3, ["outer"]))
         self.assertEqual(self.artifact(run, "outer_join", "all_pairs"), ["a1", "a2", "b1", "b2", "c1", "c2"])
-        inner_ids = run.task_ids("inner")
-        last = self.reader(run, "inner", inner_ids[-1])
+        last = self.reader(run, "inner", run.task_id_at("inner", [2, 1]))
         self.assertEqual(last["where"], (1, 2))
         self.assertEqual(last["stack"], [(2, 3, "c"), (1, 2, 2)])
         frames = last["_foreach_stack"]
@@ -95,16 +96,16 @@ class ForeachTest(WorkerTestCase):
         self.assertEqual(self.reader(run, "outer_join", run.task_ids("outer_join")[0])["_foreach_stack"], [])
 
     def test_foreach_stack_is_pickled_as_main_foreachframe(self):
-        run = self.walker("foreach_flow.py", "ForeachFlow").run()
+        run = self.run_flow("foreach_flow.py", "ForeachFlow")
         self.assertRunOk(run)
         reader = self.reader(run, "outer", run.task_ids("outer")[0])
         blob = reader.cache.load(reader.objects["_foreach_stack"])
         self.assertIn(b"\x8c\x08__main__\x94\x8c\x0cForeachFrame\x94", blob)
 
 
-class FlowModuleClassesTest(WorkerTestCase):
+class FlowModuleClassesTest(FlowTestCase):
     def test_instances_of_classes_defined_in_the_flow_file(self):
-        run = self.walker("custom_class_flow.py", "CustomClassFlow").run()
+        run = self.run_flow("custom_class_flow.py", "CustomClassFlow")
         self.assertRunOk(run)
         start = self.reader(run, "start", run.task_ids("start")[0])
         # Pickled as `__main__.Point`, as Metaflow does (the flow file runs as __main__ there too).
@@ -114,9 +115,9 @@ class FlowModuleClassesTest(WorkerTestCase):
         self.assertEqual(self.artifact(run, "end", "sum_xy"), 3)
 
 
-class SwitchTest(WorkerTestCase):
+class SwitchTest(FlowTestCase):
     def test_switch_and_recursive_switch(self):
-        run = self.walker("switch_flow.py", "SwitchFlow").run()
+        run = self.run_flow("switch_flow.py", "SwitchFlow")
         self.assertRunOk(run)
         self.assertEqual(run.result("start")["next"], ["big"])
         self.assertEqual(run.result("start")["switch_value"], "big")
@@ -126,13 +127,13 @@ class SwitchTest(WorkerTestCase):
         self.assertEqual(run.result("loop", 0)["switch_value"], "again")
 
     def test_switch_other_branch_from_parameter(self):
-        run = self.walker("switch_flow.py", "SwitchFlow").run(parameters={"size": "1"})
+        run = self.run_flow("switch_flow.py", "SwitchFlow", parameters={"size": "1"})
         self.assertRunOk(run)
         self.assertEqual(run.task_ids("big"), [])
         self.assertEqual(self.artifact(run, "end", "label"), "small")
 
     def test_switch_value_not_a_case(self):
-        run = self.walker("badswitch_flow.py", "BadSwitchFlow").run()
+        run = self.run_flow("badswitch_flow.py", "BadSwitchFlow")
         self.assertEqual(len(run.failed), 1)
         res = run.failed[0][1]["result"]
         self.assertFalse(res["retry_allowed"])
@@ -140,9 +141,9 @@ class SwitchTest(WorkerTestCase):
         self.assertIn("'nope'", res["exception"]["message"])
 
 
-class ParallelTest(WorkerTestCase):
+class ParallelTest(FlowTestCase):
     def test_num_parallel(self):
-        run = self.walker("parallel_flow.py", "ParallelFlow").run()
+        run = self.run_flow("parallel_flow.py", "ParallelFlow")
         self.assertRunOk(run)
         start = run.result("start")
         self.assertEqual((start["foreach_var"], start["num_splits"]), ("_parallel_ubf_iter", 3))
@@ -166,9 +167,9 @@ class ParallelTest(WorkerTestCase):
         self.assertNotIn((run.task_ids("train")[1], "internal_task_type"), fields)
 
 
-class ParametersTest(WorkerTestCase):
+class ParametersTest(FlowTestCase):
     def test_types_defaults_callables_json_separator(self):
-        run = self.walker("params_flow.py", "ParamsFlow").run(
+        run = self.run_flow("params_flow.py", "ParamsFlow", 
             parameters={"needed": "yes", "ratio": "0.25", "flag": "true", "config": '{"b": [1, 2]}'}
         )
         self.assertRunOk(run)
@@ -185,33 +186,34 @@ class ParametersTest(WorkerTestCase):
                          {"count", "ratio", "flag", "config", "tags_list", "made", "needed"})
 
     def test_wrong_type_names_the_parameter(self):
-        run = self.walker("params_flow.py", "ParamsFlow").run(parameters={"needed": "x", "count": "many"})
-        res = run.failed[0][1]["result"]
-        self.assertFalse(res["ok"])
-        self.assertFalse(res["retry_allowed"])
-        self.assertIn("Parameter 'count'", res["exception"]["message"])
-        self.assertIn("int", res["exception"]["message"])
+        run = self.run_flow("params_flow.py", "ParamsFlow", parameters={"needed": "x", "count": "many"})
+        # Refused before anything runs, naming the parameter and the type it wants.
+        self.assertIsNotNone(run.refused)
+        self.assertIsNone(run.run_id)
+        self.assertIn("parameter 'count'", run.refused.lower())
+        self.assertIn("int", run.refused)
 
     def test_missing_required_parameter(self):
-        run = self.walker("params_flow.py", "ParamsFlow").run()
-        message = run.failed[0][1]["result"]["exception"]["message"]
-        self.assertIn("Parameter 'needed' is required", message)
+        run = self.run_flow("params_flow.py", "ParamsFlow")
+        message = run.failure_message()
+        self.assertIn("parameter 'needed' is required", message.lower())
 
     def test_a_default_function_that_raises_names_the_parameter(self):
-        run = self.walker("bad_default_flow.py", "BadDefaultFlow").run()
-        message = run.failed[0][1]["result"]["exception"]["message"]
+        run = self.run_flow("bad_default_flow.py", "BadDefaultFlow")
+        message = run.failure_message()
         self.assertIn("'broken'", message)
         self.assertIn("KeyError", message)
 
     def test_unknown_parameter(self):
-        run = self.walker("params_flow.py", "ParamsFlow").run(parameters={"needed": "x", "nope": "1"})
-        self.assertIn("'nope'", run.failed[0][1]["result"]["exception"]["message"])
+        run = self.run_flow("params_flow.py", "ParamsFlow", parameters={"needed": "x", "nope": "1"})
+        self.assertIn("--nope", run.failure_message())
 
 
-class ConfigIncludeFileTest(WorkerTestCase):
+class ConfigIncludeFileTest(FlowTestCase):
     def test_config_config_expr_and_include_file(self):
         cfg = '{"region": "northeurope", "model": {"lr": 0.5}, "env": {"FROM_CONFIG": "yes"}}'
-        run = self.walker("config_flow.py", "ConfigFlow").run(parameters={"cfg": cfg})
+        # Configs reach a run as Metaflow's --config-value does: METAFLOW_FLOW_CONFIG_VALUE.
+        run = self.run_flow("config_flow.py", "ConfigFlow", env={"METAFLOW_FLOW_CONFIG_VALUE": json.dumps({"cfg": json.loads(cfg)})})
         self.assertRunOk(run)
         self.assertEqual(self.artifact(run, "start", "region"), "northeurope")
         self.assertEqual(self.artifact(run, "start", "lr"), 0.5)
@@ -227,7 +229,8 @@ class ConfigIncludeFileTest(WorkerTestCase):
         self.assertEqual(type(included).__module__ + "." + type(included).__name__, "metaflow.includefile.IncludedFile")
         self.assertEqual(params.info["notes"]["type"], "<class 'metaflow.includefile.IncludedFile'>")
         content = b"first note\nsecond note\n"
-        self.assertEqual(included.descriptor["url"], "local://" + os.path.join(self.root, "data", "ConfigFlow", hashlib.sha1(content).hexdigest()))
+        # METAFLOW_DATASTORE_SYSROOT_LOCAL is set: the upload goes under <sysroot>/data, as Metaflow's DATATOOLS_LOCALROOT.
+        self.assertEqual(included.descriptor["url"], "local://" + os.path.join(self.tmp, "data", "ConfigFlow", hashlib.sha1(content).hexdigest()))
         self.assertEqual((included.descriptor["type"], included.descriptor["sub-type"], included.descriptor["size"]), ("uploader-v2", "uploaded", len(content)))
         with open(included.descriptor["url"][len("local://"):], "rb") as f:
             self.assertEqual(gzip.decompress(f.read()), content)
@@ -243,24 +246,25 @@ class ConfigIncludeFileTest(WorkerTestCase):
         self.assertEqual(decos["card"]["type"], "default")
 
     def test_bad_config_json_names_the_config(self):
-        run = self.walker("config_flow.py", "ConfigFlow").run(parameters={"cfg": "{not json"})
-        message = run.failed[0][1]["result"]["exception"]["message"]
+        run = self.run_flow("config_flow.py", "ConfigFlow", env={"METAFLOW_FLOW_CONFIG_VALUE": json.dumps({"cfg": "{not json"})})
+        message = run.failure_message()
         self.assertIn("Config 'cfg'", message)
 
     def test_missing_include_file_names_the_parameter(self):
-        run = self.walker("config_flow.py", "ConfigFlow").run(parameters={"notes": "no_such_file.txt"})
-        message = run.failed[0][1]["result"]["exception"]["message"]
+        run = self.run_flow("config_flow.py", "ConfigFlow", parameters={"notes": "no_such_file.txt"})
+        message = run.failure_message()
         self.assertIn("IncludeFile 'notes'", message)
         self.assertIn("no_such_file.txt", message)
 
 
-class CatchEnvironmentTest(WorkerTestCase):
+class CatchEnvironmentTest(FlowTestCase):
     def test_catch_after_retries_and_environment(self):
-        run = self.walker("catch_flow.py", "CatchFlow").run(retries={"boom": 1})
+        run = self.run_flow("catch_flow.py", "CatchFlow")
         self.assertRunOk(run)
         self.assertEqual(self.artifact(run, "start", "env"), "hello-env")
-        boom_attempts = [m for s, _, m, _ in run.tasks if s == "boom"]
-        self.assertEqual(len(boom_attempts), 1)
+        self.assertEqual(len(run.task_ids("boom")), 1)
+        # @retry(times=1): the first attempt failed and was retried, the second failed into @catch.
+        self.assertEqual([(e["attempt"], e["will_retry"]) for e in run.finished_events("boom")], [(0, True), (1, False)])
         boom = self.reader(run, "boom", run.task_ids("boom")[0])
         self.assertEqual(boom.attempt, 1)
         self.assertEqual(boom["failure"].type, "builtins.ValueError")
@@ -273,11 +277,15 @@ class CatchEnvironmentTest(WorkerTestCase):
         self.assertEqual(info["steps"]["start"]["decorators"][0]["attributes"]["sources"], ["az-key-vault.my-secret"])
 
     def test_catch_fallback_when_attempt_exceeds_retries(self):
-        walker = self.walker("catch_flow.py", "CatchFlow")
-        run = walker.run()
+        # The attempt after every retry (the one the scheduler allows @catch) runs only the fallback.
+        run = self.run_flow("catch_flow.py", "CatchFlow")
         start = "%s/start/%s" % (run.run_id, run.task_ids("start")[0])
-        self.worker.submit("fb", walker.base(run.run_id, "boom", "50", attempt=2, max_user_code_retries=1, input_paths=[start]))
-        res = self.worker.wait(["fb"])["fb"]["result"]
+        worker = Worker(flow_file=flow_path("catch_flow.py"), flow_name="CatchFlow")
+        try:
+            worker.submit("fb", task_spec(run, "boom", "50", attempt=2, max_user_code_retries=1, input_paths=[start]))
+            res = worker.wait(["fb"])["fb"]["result"]
+        finally:
+            worker.close()
         self.assertTrue(res["ok"])
         self.assertEqual(res["next"], ["end"])
         reader = self.reader(run, "boom", "50")
@@ -285,16 +293,16 @@ class CatchEnvironmentTest(WorkerTestCase):
         self.assertNotIn("partial", reader)
 
 
-class ErrorMessagesTest(WorkerTestCase):
+class ErrorMessagesTest(FlowTestCase):
     def test_empty_foreach(self):
-        run = self.walker("errors_flow.py", "ErrorsFlow").run()
-        message = run.failed[0][1]["result"]["exception"]["message"]
+        run = self.run_flow("errors_flow.py", "ErrorsFlow")
+        message = run.failure_message()
         self.assertIn("*items*", message)
         self.assertIn("*start*", message)
         self.assertIn("zero splits", message)
 
     def test_unpicklable_artifact(self):
-        run = self.walker("errors_flow.py", "ErrorsFlow").run(parameters={"mode": "pickle"})
+        run = self.run_flow("errors_flow.py", "ErrorsFlow", parameters={"mode": "pickle"})
         res = run.failed[0][1]["result"]
         self.assertIn("*start*", res["exception"]["message"])
         self.assertIn("'lock'", res["exception"]["message"])
@@ -303,10 +311,8 @@ class ErrorMessagesTest(WorkerTestCase):
         self.assertFalse(reader["_task_ok"])
 
     def test_root_user_is_refused(self):
-        walker = self.walker("linear_flow.py", "LinearFlow")
-        walker.user = "root"
-        run = walker.run()
-        message = run.failed[0][1]["result"]["exception"]["message"]
+        run = self.run_flow("linear_flow.py", "LinearFlow", user="root")
+        message = run.failure_message()
         self.assertIn("METAFLOW_USER", message)
         self.assertIn("'root'", message)
 

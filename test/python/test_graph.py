@@ -1,8 +1,6 @@
 """`_graph_info` as Metaflow 2.19.38 serializes it (expected values observed from Metaflow runs of the same flows)."""
 
-import time
-
-from test.python.harness import SharedWorkerTestCase, Walker, flow_path
+from test.python.harness import SharedFlowTestCase
 
 # step -> (type, matching_join, foreach_artifact, num_parallel, condition)
 EXPECTED = {
@@ -35,12 +33,17 @@ FILES = {"ForeachFlow": "foreach_flow.py", "SwitchFlow": "switch_flow.py", "Para
          "BranchFlow": "branch_flow.py"}
 
 
-class GraphInfoTest(SharedWorkerTestCase):
+class GraphInfoTest(SharedFlowTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super(GraphInfoTest, cls).setUpClass()
+        # `--until start`: the run writes `_graph_info` in its _parameters task and stops after start.
+        cls.runs = dict((name, cls.run_shared(FILES[name], name, until="start")) for name in FILES)
+
     def graph_info(self, flow_name):
-        walker = Walker(self.worker, self.root, flow_path(FILES[flow_name]), flow_name)
-        run_id = str(int(time.time() * 1e6))
-        self.assertTrue(walker.params(run_id)["result"]["ok"])
-        return walker.graph_info(run_id)
+        run = self.runs[flow_name]
+        self.assertEqual(run.finished_events("_parameters")[0]["status"], "succeeded")
+        return super(GraphInfoTest, self).graph_info(run)
 
     def check(self, flow_name):
         structure, steps = EXPECTED[flow_name]
@@ -75,9 +78,9 @@ class GraphInfoTest(SharedWorkerTestCase):
         self.check("BranchFlow")
 
 
-class AnnotatedEndpointsTest(SharedWorkerTestCase):
+class AnnotatedEndpointsTest(SharedFlowTestCase):
     def test_start_and_end_annotations(self):
-        run = Walker(self.worker, self.root, flow_path("annotated_flow.py"), "AnnotatedFlow").run()
+        run = self.run_flow("annotated_flow.py", "AnnotatedFlow")
         self.assertRunOk(run)
         info = self.reader(run, "_parameters", "0")["_graph_info"]
         self.assertEqual((info["start_step"], info["end_step"]), ("begin", "finish"))

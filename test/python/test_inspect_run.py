@@ -5,10 +5,10 @@ import os
 import subprocess
 import sys
 
-from test.python.harness import PYTHON_DIR, WorkerTestCase
+from test.python.harness import PYTHON_DIR, FlowTestCase
 
 
-class InspectRunTest(WorkerTestCase):
+class InspectRunTest(FlowTestCase):
     def inspect(self, *args):
         env = dict(os.environ, PYTHONPATH=PYTHON_DIR)
         out = subprocess.run([sys.executable, "-m", "metaflow_studio.inspect_run"] + list(args), env=env,
@@ -16,7 +16,7 @@ class InspectRunTest(WorkerTestCase):
         return json.loads(out.stdout)
 
     def test_scan_gives_each_task_its_position_and_transition(self):
-        run = self.walker("foreach_flow.py", "ForeachFlow").run()
+        run = self.run_flow("foreach_flow.py", "ForeachFlow")
         tasks = self.inspect("scan", self.root, "ForeachFlow", run.run_id)
         by_step = {}
         for task in tasks:
@@ -29,13 +29,13 @@ class InspectRunTest(WorkerTestCase):
         self.assertEqual(len(by_step["_parameters"]), 1)
 
     def test_scan_reports_a_failed_task_as_done_but_not_ok(self):
-        run = self.walker("errors_flow.py", "ErrorsFlow").run(parameters={"mode": "empty"}, stop_on_failure=True)
+        run = self.run_flow("errors_flow.py", "ErrorsFlow", parameters={"mode": "empty"})
         self.assertEqual(run.failed[0][0], "start")
         (start,) = [t for t in self.inspect("scan", self.root, "ErrorsFlow", run.run_id) if t["step"] == "start"]
         self.assertEqual((start["done"], start["ok"]), (True, False))
 
     def test_dump_reads_values_and_keeps_unimportable_classes_readable(self):
-        run = self.walker("custom_class_flow.py", "CustomClassFlow").run()
+        run = self.run_flow("custom_class_flow.py", "CustomClassFlow")
         task_id = run.task_ids("end")[0]
         request = {"root": self.root, "flow": "CustomClassFlow", "max_value_size": 1000,
                    "tasks": [{"path": "end", "dir": run.task_path("end", task_id)}]}

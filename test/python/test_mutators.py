@@ -5,17 +5,16 @@ import os
 import sys
 import unittest
 
-from test.python.harness import PYTHON_DIR, SharedWorkerTestCase, Walker, WorkerTestCase, flow_path
+from test.python.harness import PYTHON_DIR, SharedFlowTestCase, FlowTestCase
 
 
-class MutatorRunTest(SharedWorkerTestCase):
+class MutatorRunTest(SharedFlowTestCase):
     """MutatorsFlow runs once; each test reads what it stored."""
 
     @classmethod
     def setUpClass(cls):
         super(MutatorRunTest, cls).setUpClass()
-        cls.walker_ = Walker(cls.worker, cls.root, flow_path("mutators_flow.py"), "MutatorsFlow")
-        cls.run_ = cls.walker_.run()
+        cls.run_ = cls.run_shared("mutators_flow.py", "MutatorsFlow")
 
     def test_the_run_succeeds(self):
         self.assertRunOk(self.run_)
@@ -26,7 +25,7 @@ class MutatorRunTest(SharedWorkerTestCase):
         self.assertEqual(self.artifact(self.run_, "start", "added_value"), 7)
         self.assertEqual(self.artifact(self.run_, "_parameters", "added"), 7)
         self.assertFalse(self.artifact(self.run_, "start", "has_dropped"))
-        params = [p["name"] for p in self.walker_.graph_info(self.run_.run_id)["parameters"]]
+        params = [p["name"] for p in self.graph_info(self.run_)["parameters"]]
         self.assertIn("added", params)
         self.assertNotIn("dropped", params)
 
@@ -45,7 +44,7 @@ class MutatorRunTest(SharedWorkerTestCase):
         self.assertEqual(effective["flaky"][0]["attributes"]["times"], 2)
         self.assertNotIn("retry", [d["name"] for d in effective["start"]])
         self.assertEqual(effective["start"][0]["attributes"]["vars"], {"INNER": "yes", "GREETING": "hello"})
-        steps = self.walker_.graph_info(self.run_.run_id)["steps"]
+        steps = self.graph_info(self.run_)["steps"]
         self.assertIn("retry", [d["name"] for d in steps["flaky"]["decorators"]])
         self.assertNotIn("retry", [d["name"] for d in steps["start"]["decorators"]])
         # As Metaflow's _graph_info: user decorators after the built-in ones, named by their class path.
@@ -72,17 +71,17 @@ class MutatorRunTest(SharedWorkerTestCase):
         self.assertEqual(self.run_.result("swapped")["next"], ["end"])
 
     def test_a_flow_without_user_decorators_reports_no_effective_decorators(self):
-        run = Walker(self.worker, self.root, flow_path("linear_flow.py"), "LinearFlow").run()
+        run = self.run_flow("linear_flow.py", "LinearFlow")
         self.assertRunOk(run)
         self.assertNotIn("effective_decorators", run.result("_parameters"))
 
 
-class MutatorRulesTest(WorkerTestCase):
+class MutatorRulesTest(FlowTestCase):
     def _run_source(self, source, flow_name):
         path = os.path.join(self.tmp, "flow_%s.py" % flow_name.lower())
         with open(path, "w") as f:
             f.write(source)
-        return Walker(self.worker, self.root, path, flow_name).run()
+        return self.run_flow(path, flow_name)
 
     def test_mutate_may_not_add_parameters_and_the_failure_names_the_mutator(self):
         run = self._run_source(

@@ -10,6 +10,7 @@ class CardFailFlow(FlowSpec):
     def start(self):
         current.card.append(Markdown("never shown"))
         raise ValueError("step code failed")
+        self.next(self.end)
 
     @step
     def end(self):
