@@ -170,6 +170,12 @@ class FlowRun(object):
     def task_path(self, step, task_id):
         return os.path.join(self.root, self.flow_name, self.run_id, step, task_id)
 
+    def attempts(self, step, index=0):
+        """Every finished message (one per attempt, in order) of the `index`th task of `step`."""
+        task_id = self.task_ids(step)[index]
+        keys = [m["key"] for m in self.traffic if m["op"] == "task" and m["task"]["step"] == step and m["task"]["task_id"] == task_id]
+        return [m for m in self.traffic if m["op"] == "finished" and m["key"] in keys]
+
     def task_id_at(self, step, foreach_indices):
         """The task of `step` at these foreach indices (outermost first), from its task_started event."""
         found = set(e["task_id"] for e in self.events if e["event"] == "task_started" and e["step"] == step
