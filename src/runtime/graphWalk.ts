@@ -19,6 +19,14 @@ export interface WalkTask extends WalkPosition {
   step: string;
   /** `run/step/task`. */
   path: string;
+  /** Set when the task was the control task of an unbounded foreach (its launch's `ubf`). */
+  ubfControl?: UbfControl;
+}
+
+/** The control task of an unbounded foreach: the split it follows and the inputs its mapper tasks get too. */
+export interface UbfControl {
+  split: string;
+  inputPaths: string[];
 }
 
 export interface Launch extends WalkPosition {
@@ -28,10 +36,17 @@ export interface Launch extends WalkPosition {
   index: string;
   /** Set on every node of a `num_parallel` fan-out; node 0 is the control task. */
   parallel?: { nodeIndex: number; numNodes: number };
+  /**
+   * Unbounded foreach, as Metaflow runs it: one control task (no split index) follows the split; once it
+   * reports how many items there are, a mapper task per item, with task id `<control task id>-<i>`.
+   */
+  ubf?: ({ role: 'control' } & UbfControl) | { role: 'mapper'; controlTaskId: string };
 }
 
 export interface TransitionResult {
   next: string[];
+  /** A foreach over an unbounded input: one control task follows (see `Launch.ubf`). */
+  unbounded_foreach?: boolean;
   foreach_var?: string | null;
   num_splits?: number | null;
   switch_value?: string | null;
@@ -112,6 +127,7 @@ export class GraphWalker {
     if (step.type === 'end' || step.name === this.flow.end) return { launches: [] };
     const next = result.next ?? [];
     const launches: Launch[] = [];
+    if (task.ubfControl) return this.controlFinished(task, task.ubfControl, step, result);
 
     if (step.type === 'split-switch') {
       if (next.length !== 1 || !step.next.includes(next[0])) {
@@ -133,6 +149,19 @@ export class GraphWalker {
       if (next.length > 1) return { launches: [], error: `step *${step.name}* goes to a join and another step; a join must be the only transition` };
       const error = this.arriveAtJoin(task, next[0], launches);
       return { launches, error };
+    }
+
+    if (step.type === 'split-foreach' && result.unbounded_foreach) {
+      const target = next[0];
+      const position = this.childIteration(task, target, 'none');
+      const launch: Launch = { step: target, inputPaths: [task.path], ...position, index: '', ubf: { role: 'control', split: step.name, inputPaths: [task.path] } };
+      // Metaflow's index of a control task: its split index is None.
+      launch.index = `${target}[${[...task.foreach.map((f) => String(f.index)), 'None'].join(',')}][${position.iteration.join(',')}]`;
+      if (!this.scheduled.has(launch.index)) {
+        this.scheduled.add(launch.index);
+        launches.push(launch);
+      }
+      return { launches };
     }
 
     if (step.type === 'split-foreach' || step.type === 'split-parallel') {
@@ -181,6 +210,30 @@ export class GraphWalker {
     for (const n of next) {
       const position = this.childIteration(task, n, 'none');
       this.push(launches, { step: n, inputPaths: [task.path], ...position });
+    }
+    return { launches };
+  }
+
+  /** An unbounded foreach's control task finished: it said how many items there are; start a mapper task per item. */
+  private controlFinished(task: WalkTask, control: UbfControl, step: StepInfo, result: TransitionResult): WalkOutcome {
+    const n = result.num_splits;
+    if (n == null || !Number.isInteger(n) || n <= 0) {
+      return {
+        launches: [],
+        error: `Step *${step.name}* has a control task which didn't specify the artifact *_control_mapper_tasks* for the subsequent *${step.next.join(', ')}* step (the unbounded foreach of *${control.split}* gave no items)`,
+      };
+    }
+    const controlTaskId = task.path.slice(task.path.lastIndexOf('/') + 1);
+    const launches: Launch[] = [];
+    for (let i = 0; i < n; i++) {
+      this.push(launches, {
+        step: step.name,
+        inputPaths: control.inputPaths,
+        splitIndex: i,
+        foreach: [...task.foreach, { step: control.split, index: i, numSplits: n }],
+        iteration: task.iteration,
+        ubf: { role: 'mapper', controlTaskId },
+      });
     }
     return { launches };
   }

@@ -328,8 +328,7 @@ class RunExecution implements WorkerPoolListener {
     const resume = this.req.resume;
     const origins = group.map((l) => (resume && !resume.rerunSteps.has(l.step) ? resume.successful.get(l.index) : undefined));
     const cloneAll = origins.every((o) => o !== undefined);
-    const first = this.nextTaskId++;
-    const ids = group.map((_, i) => (i === 0 ? String(first) : `${first}_node_${i}`));
+    const ids = this.taskIds(group);
     group.forEach((launch, i) => {
       const policy = this.policies.get(launch.step) ?? { userCodeRetries: 0, errorRetries: 0, retryDelayMs: 0, timeoutMs: 0 };
       const spec = this.baseSpec(launch, ids[i], 0);
@@ -340,6 +339,7 @@ class RunExecution implements WorkerPoolListener {
         spec.kind = 'clone';
         spec.clone_from = `${resume!.originRunId}/${launch.step}/${cloneOf.taskId}`;
       }
+      if (launch.ubf) spec.ubf_context = launch.ubf.role === 'control' ? 'ubf_control' : 'ubf_task';
       if (launch.parallel) {
         spec.parallel = {
           node_index: launch.parallel.nodeIndex,
@@ -351,6 +351,14 @@ class RunExecution implements WorkerPoolListener {
       }
       this.submit(launch, ids[i], 0, spec, policy, cloneOf);
     });
+  }
+
+  /** A num_parallel group's nodes are `<id>_node_<i>`; an unbounded foreach's mapper tasks `<control task id>-<i>`, as Metaflow names them. */
+  private taskIds(group: Launch[]): string[] {
+    const ubf = group[0].ubf;
+    if (ubf?.role === 'mapper') return [`${ubf.controlTaskId}-${group[0].splitIndex ?? 0}`];
+    const first = this.nextTaskId++;
+    return group.map((_, i) => (i === 0 ? String(first) : `${first}_node_${i}`));
   }
 
   private submit(launch: Launch, taskId: string, attempt: number, spec: TaskSpec, policy: TaskPolicy, cloneOf?: OriginTask): void {
@@ -495,7 +503,8 @@ class RunExecution implements WorkerPoolListener {
       exit_code: exitCode,
       signal,
       error,
-      num_splits: ok ? (state.cloneOf?.transition.num_splits ?? result?.num_splits ?? undefined) : undefined,
+      // A control task's count of mapper tasks is not a split of its own step.
+      num_splits: ok && state.launch.ubf?.role !== 'control' ? (state.cloneOf?.transition.num_splits ?? result?.num_splits ?? undefined) : undefined,
     });
 
     if (ok) this.advance(state, result!);
@@ -559,7 +568,14 @@ class RunExecution implements WorkerPoolListener {
     if (this.req.spin) return;
     // Only the control task of a parallel fan-out continues the walk for the whole group,
     // once every node has finished; nodes report into the join through the walker like foreach tasks.
-    const task: WalkTask = { step: state.step, path: `${this.runId}/${state.step}/${state.taskId}`, foreach: state.launch.foreach, iteration: state.launch.iteration };
+    const ubf = state.launch.ubf;
+    const task: WalkTask = {
+      step: state.step,
+      path: `${this.runId}/${state.step}/${state.taskId}`,
+      foreach: state.launch.foreach,
+      iteration: state.launch.iteration,
+      ubfControl: ubf?.role === 'control' ? { split: ubf.split, inputPaths: ubf.inputPaths } : undefined,
+    };
     const transition: TransitionResult = state.cloneOf ? state.cloneOf.transition : result;
     const outcome = this.walker.finished(task, transition);
     if (outcome.error) {

@@ -14,6 +14,8 @@ export interface TaskPolicy {
 }
 
 const CATCH_FALLBACK_RETRIES = 3;
+/** Step decorators that implement an unbounded foreach (Metaflow's test one is all the embedded runtime has). */
+const UNBOUNDED_FOREACH_DECORATORS = new Set(['unbounded_test_foreach_internal']);
 
 function numberAttr(step: string, deco: DecoratorInfo, name: string, fallback: number): number {
   const raw: LiteralValue | undefined = deco.attributes[name];
@@ -52,6 +54,8 @@ export function taskPolicy(step: StepInfo, placement: ComputePlacement = 'local'
       timeoutMs = seconds * 1000;
     }
   }
+  // An unbounded foreach's decorator wants no retries, whatever other decorators say (Metaflow's runtime honours that).
+  if (step.decorators.some((d) => UNBOUNDED_FOREACH_DECORATORS.has(d.name))) return { userCodeRetries: 0, errorRetries: 0, retryDelayMs: 0, timeoutMs };
   // Metaflow caps the total number of attempts at MAX_ATTEMPTS.
   errorRetries = Math.min(errorRetries, MAX_ATTEMPTS - 1 - userCodeRetries);
   return { userCodeRetries, errorRetries, retryDelayMs, timeoutMs };

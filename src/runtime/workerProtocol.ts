@@ -80,6 +80,8 @@ export interface TaskSpec {
   clone_from?: string;
   /** `@parallel` steps reached through `num_parallel`. */
   parallel?: ParallelSpec;
+  /** Unbounded foreach: the control task (no split_index; records `_control_mapper_tasks`) or one mapper task (split_index set). */
+  ubf_context?: 'ubf_control' | 'ubf_task';
   /** Extra environment for the task (`--with environment` etc.); `@environment` is applied by the worker itself. */
   env?: Record<string, string>;
 }
@@ -104,6 +106,8 @@ export interface TaskResult {
   num_splits?: number | null;
   /** For switches: the condition's value as a string (the chosen case key). */
   switch_value?: string | null;
+  /** A split over an unbounded foreach input (num_splits null): one control task follows, whose own result gives num_splits (its mapper tasks). */
+  unbounded_foreach?: boolean;
   exception?: TaskException;
   /** False for failures a retry cannot fix (a bad parameter value, an invalid transition). */
   retry_allowed: boolean;

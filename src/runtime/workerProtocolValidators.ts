@@ -10,8 +10,9 @@ const schema14 = {"type":"object","required":["op","error"],"additionalPropertie
 const schema15 = {"type":"object","required":["op","key","pid"],"additionalProperties":false,"properties":{"op":{"const":"started"},"key":{"type":"string"},"pid":{"type":"integer","minimum":1}}};
 const schema16 = {"type":"object","required":["op","key","stream","line","ts"],"additionalProperties":false,"properties":{"op":{"const":"log"},"key":{"type":"string"},"stream":{"enum":["stdout","stderr"]},"line":{"type":"string"},"ts":{"type":"number","description":"Milliseconds since the epoch (seconds are accepted: values below 1e11)."}}};
 const schema17 = {"type":"object","required":["op","key","exit_code","signal","result"],"additionalProperties":false,"properties":{"op":{"const":"finished"},"key":{"type":"string"},"exit_code":{"type":["integer","null"]},"signal":{"type":["string","null"]},"result":{"description":"null when the task died before reporting (killed, crashed interpreter).","if":{"type":"object"},"then":{"$ref":"#/definitions/TaskResult"},"else":{"type":"null"}}}};
-const schema18 = {"type":"object","required":["ok","next","retry_allowed"],"additionalProperties":false,"properties":{"ok":{"type":"boolean"},"next":{"type":"array","items":{"type":"string"}},"foreach_var":{"type":["string","null"]},"num_splits":{"type":["integer","null"],"minimum":0},"switch_value":{"type":["string","null"]},"exception":{"$ref":"#/definitions/TaskException"},"retry_allowed":{"type":"boolean"},"effective_decorators":{"description":"Each step's decorators after the flow's mutators ran (`_parameters` task of flows with user decorators or mutators).","type":"object","additionalProperties":{"type":"array","items":{"type":"object","required":["name","attributes"],"additionalProperties":false,"properties":{"name":{"type":"string"},"attributes":{"type":"object"}}}}}}};
+const schema18 = {"type":"object","required":["ok","next","retry_allowed"],"additionalProperties":false,"properties":{"ok":{"type":"boolean"},"next":{"type":"array","items":{"type":"string"}},"foreach_var":{"type":["string","null"]},"num_splits":{"type":["integer","null"],"minimum":0},"switch_value":{"type":["string","null"]},"unbounded_foreach":{"description":"A foreach split over an unbounded input (num_splits null): the scheduler starts one control task; that control task's result gives num_splits, the number of mapper tasks.","type":"boolean"},"exception":{"$ref":"#/definitions/TaskException"},"retry_allowed":{"type":"boolean"},"effective_decorators":{"description":"Each step's decorators after the flow's mutators ran (`_parameters` task of flows with user decorators or mutators).","type":"object","additionalProperties":{"type":"array","items":{"type":"object","required":["name","attributes"],"additionalProperties":false,"properties":{"name":{"type":"string"},"attributes":{"type":"object"}}}}}}};
 const schema19 = {"type":"object","required":["type","message","traceback"],"additionalProperties":false,"properties":{"type":{"type":"string"},"message":{"type":"string"},"traceback":{"type":"string"}}};
+const func2 = Object.prototype.hasOwnProperty;
 
 function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -26,7 +27,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!((((((((key0 === "ok") || (key0 === "next")) || (key0 === "foreach_var")) || (key0 === "num_splits")) || (key0 === "switch_value")) || (key0 === "exception")) || (key0 === "retry_allowed")) || (key0 === "effective_decorators"))){
+if(!(func2.call(schema18.properties, key0))){
 validate13.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -122,43 +123,43 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.exception !== undefined){
-let data6 = data.exception;
+if(data.unbounded_foreach !== undefined){
 const _errs14 = errors;
-const _errs15 = errors;
-if(errors === _errs15){
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(typeof data.unbounded_foreach !== "boolean"){
+validate13.errors = [{instancePath:instancePath+"/unbounded_foreach",schemaPath:"#/properties/unbounded_foreach/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs14 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.exception !== undefined){
+let data7 = data.exception;
+const _errs16 = errors;
+const _errs17 = errors;
+if(errors === _errs17){
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 let missing1;
-if((((data6.type === undefined) && (missing1 = "type")) || ((data6.message === undefined) && (missing1 = "message"))) || ((data6.traceback === undefined) && (missing1 = "traceback"))){
+if((((data7.type === undefined) && (missing1 = "type")) || ((data7.message === undefined) && (missing1 = "message"))) || ((data7.traceback === undefined) && (missing1 = "traceback"))){
 validate13.errors = [{instancePath:instancePath+"/exception",schemaPath:"#/definitions/TaskException/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
 return false;
 }
 else {
-const _errs17 = errors;
-for(const key1 in data6){
+const _errs19 = errors;
+for(const key1 in data7){
 if(!(((key1 === "type") || (key1 === "message")) || (key1 === "traceback"))){
 validate13.errors = [{instancePath:instancePath+"/exception",schemaPath:"#/definitions/TaskException/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
-if(_errs17 === errors){
-if(data6.type !== undefined){
-const _errs18 = errors;
-if(typeof data6.type !== "string"){
-validate13.errors = [{instancePath:instancePath+"/exception/type",schemaPath:"#/definitions/TaskException/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid3 = _errs18 === errors;
-}
-else {
-var valid3 = true;
-}
-if(valid3){
-if(data6.message !== undefined){
+if(_errs19 === errors){
+if(data7.type !== undefined){
 const _errs20 = errors;
-if(typeof data6.message !== "string"){
-validate13.errors = [{instancePath:instancePath+"/exception/message",schemaPath:"#/definitions/TaskException/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(typeof data7.type !== "string"){
+validate13.errors = [{instancePath:instancePath+"/exception/type",schemaPath:"#/definitions/TaskException/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid3 = _errs20 === errors;
@@ -167,13 +168,25 @@ else {
 var valid3 = true;
 }
 if(valid3){
-if(data6.traceback !== undefined){
+if(data7.message !== undefined){
 const _errs22 = errors;
-if(typeof data6.traceback !== "string"){
-validate13.errors = [{instancePath:instancePath+"/exception/traceback",schemaPath:"#/definitions/TaskException/properties/traceback/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(typeof data7.message !== "string"){
+validate13.errors = [{instancePath:instancePath+"/exception/message",schemaPath:"#/definitions/TaskException/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid3 = _errs22 === errors;
+}
+else {
+var valid3 = true;
+}
+if(valid3){
+if(data7.traceback !== undefined){
+const _errs24 = errors;
+if(typeof data7.traceback !== "string"){
+validate13.errors = [{instancePath:instancePath+"/exception/traceback",schemaPath:"#/definitions/TaskException/properties/traceback/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid3 = _errs24 === errors;
 }
 else {
 var valid3 = true;
@@ -188,76 +201,76 @@ validate13.errors = [{instancePath:instancePath+"/exception",schemaPath:"#/defin
 return false;
 }
 }
-var valid0 = _errs14 === errors;
+var valid0 = _errs16 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.retry_allowed !== undefined){
-const _errs24 = errors;
+const _errs26 = errors;
 if(typeof data.retry_allowed !== "boolean"){
 validate13.errors = [{instancePath:instancePath+"/retry_allowed",schemaPath:"#/properties/retry_allowed/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
-var valid0 = _errs24 === errors;
+var valid0 = _errs26 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.effective_decorators !== undefined){
-let data11 = data.effective_decorators;
-const _errs26 = errors;
-if(errors === _errs26){
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key2 in data11){
-let data12 = data11[key2];
-const _errs29 = errors;
-if(errors === _errs29){
-if(Array.isArray(data12)){
-var valid5 = true;
-const len1 = data12.length;
-for(let i1=0; i1<len1; i1++){
-let data13 = data12[i1];
+let data12 = data.effective_decorators;
+const _errs28 = errors;
+if(errors === _errs28){
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+for(const key2 in data12){
+let data13 = data12[key2];
 const _errs31 = errors;
 if(errors === _errs31){
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(Array.isArray(data13)){
+var valid5 = true;
+const len1 = data13.length;
+for(let i1=0; i1<len1; i1++){
+let data14 = data13[i1];
+const _errs33 = errors;
+if(errors === _errs33){
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 let missing2;
-if(((data13.name === undefined) && (missing2 = "name")) || ((data13.attributes === undefined) && (missing2 = "attributes"))){
+if(((data14.name === undefined) && (missing2 = "name")) || ((data14.attributes === undefined) && (missing2 = "attributes"))){
 validate13.errors = [{instancePath:instancePath+"/effective_decorators/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/properties/effective_decorators/additionalProperties/items/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
 return false;
 }
 else {
-const _errs33 = errors;
-for(const key3 in data13){
+const _errs35 = errors;
+for(const key3 in data14){
 if(!((key3 === "name") || (key3 === "attributes"))){
 validate13.errors = [{instancePath:instancePath+"/effective_decorators/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/properties/effective_decorators/additionalProperties/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
-if(_errs33 === errors){
-if(data13.name !== undefined){
-const _errs34 = errors;
-if(typeof data13.name !== "string"){
+if(_errs35 === errors){
+if(data14.name !== undefined){
+const _errs36 = errors;
+if(typeof data14.name !== "string"){
 validate13.errors = [{instancePath:instancePath+"/effective_decorators/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1+"/name",schemaPath:"#/properties/effective_decorators/additionalProperties/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid6 = _errs34 === errors;
+var valid6 = _errs36 === errors;
 }
 else {
 var valid6 = true;
 }
 if(valid6){
-if(data13.attributes !== undefined){
-let data15 = data13.attributes;
-const _errs36 = errors;
-if(!(data15 && typeof data15 == "object" && !Array.isArray(data15))){
+if(data14.attributes !== undefined){
+let data16 = data14.attributes;
+const _errs38 = errors;
+if(!(data16 && typeof data16 == "object" && !Array.isArray(data16))){
 validate13.errors = [{instancePath:instancePath+"/effective_decorators/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1+"/attributes",schemaPath:"#/properties/effective_decorators/additionalProperties/items/properties/attributes/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
-var valid6 = _errs36 === errors;
+var valid6 = _errs38 === errors;
 }
 else {
 var valid6 = true;
@@ -271,7 +284,7 @@ validate13.errors = [{instancePath:instancePath+"/effective_decorators/" + key2.
 return false;
 }
 }
-var valid5 = _errs31 === errors;
+var valid5 = _errs33 === errors;
 if(!valid5){
 break;
 }
@@ -282,7 +295,7 @@ validate13.errors = [{instancePath:instancePath+"/effective_decorators/" + key2.
 return false;
 }
 }
-var valid4 = _errs29 === errors;
+var valid4 = _errs31 === errors;
 if(!valid4){
 break;
 }
@@ -293,10 +306,11 @@ validate13.errors = [{instancePath:instancePath+"/effective_decorators",schemaPa
 return false;
 }
 }
-var valid0 = _errs26 === errors;
+var valid0 = _errs28 === errors;
 }
 else {
 var valid0 = true;
+}
 }
 }
 }
@@ -1011,9 +1025,8 @@ export const validateWorkerRequest = validate16;
 const schema20 = {"description":"Scheduler -> worker, on the worker's stdin.","oneOf":[{"$ref":"#/definitions/TaskRequest"},{"$ref":"#/definitions/ShutdownRequest"}]};
 const schema24 = {"type":"object","required":["op"],"additionalProperties":false,"properties":{"op":{"const":"shutdown"}}};
 const schema21 = {"type":"object","required":["op","key","task"],"additionalProperties":false,"properties":{"op":{"const":"task"},"key":{"type":"string"},"task":{"$ref":"#/definitions/TaskSpec"}}};
-const schema22 = {"type":"object","required":["kind","flow_file","flow_name","datastore_root","run_id","step","task_id","attempt","max_user_code_retries","input_paths","user_name","tags"],"additionalProperties":false,"properties":{"kind":{"enum":["step","params","clone"]},"flow_file":{"type":"string"},"flow_name":{"type":"string"},"datastore_root":{"type":"string"},"run_id":{"type":"string"},"step":{"type":"string"},"task_id":{"type":"string"},"attempt":{"type":"integer","minimum":0},"max_user_code_retries":{"type":"integer","minimum":0},"input_paths":{"type":"array","items":{"type":"string"}},"split_index":{"type":"integer","minimum":0},"user_name":{"type":"string"},"tags":{"type":"array","items":{"type":"string"}},"origin_run_id":{"type":"string"},"parameters":{"type":"object","additionalProperties":{"type":"string"}},"clone_from":{"type":"string"},"parallel":{"$ref":"#/definitions/ParallelSpec"},"env":{"type":"object","additionalProperties":{"type":"string"}}}};
+const schema22 = {"type":"object","required":["kind","flow_file","flow_name","datastore_root","run_id","step","task_id","attempt","max_user_code_retries","input_paths","user_name","tags"],"additionalProperties":false,"properties":{"kind":{"enum":["step","params","clone"]},"flow_file":{"type":"string"},"flow_name":{"type":"string"},"datastore_root":{"type":"string"},"run_id":{"type":"string"},"step":{"type":"string"},"task_id":{"type":"string"},"attempt":{"type":"integer","minimum":0},"max_user_code_retries":{"type":"integer","minimum":0},"input_paths":{"type":"array","items":{"type":"string"}},"split_index":{"type":"integer","minimum":0},"user_name":{"type":"string"},"tags":{"type":"array","items":{"type":"string"}},"origin_run_id":{"type":"string"},"parameters":{"type":"object","additionalProperties":{"type":"string"}},"clone_from":{"type":"string"},"parallel":{"$ref":"#/definitions/ParallelSpec"},"ubf_context":{"description":"Unbounded foreach: `ubf_control` for the one control task (no split_index), `ubf_task` for each mapper task (split_index set).","enum":["ubf_control","ubf_task"]},"env":{"type":"object","additionalProperties":{"type":"string"}}}};
 const schema23 = {"type":"object","required":["node_index","num_nodes","control_task_id","main_ip","mapper_tasks"],"additionalProperties":false,"properties":{"node_index":{"type":"integer","minimum":0},"num_nodes":{"type":"integer","minimum":1},"control_task_id":{"type":"string"},"main_ip":{"type":"string"},"mapper_tasks":{"type":"array","items":{"type":"string"}}}};
-const func2 = Object.prototype.hasOwnProperty;
 
 function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1441,18 +1454,31 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.env !== undefined){
-let data26 = data.env;
+if(data.ubf_context !== undefined){
+let data26 = data.ubf_context;
 const _errs56 = errors;
-if(errors === _errs56){
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-for(const key3 in data26){
-const _errs59 = errors;
-if(typeof data26[key3] !== "string"){
+if(!((data26 === "ubf_control") || (data26 === "ubf_task"))){
+validate18.errors = [{instancePath:instancePath+"/ubf_context",schemaPath:"#/properties/ubf_context/enum",keyword:"enum",params:{allowedValues: schema22.properties.ubf_context.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs56 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.env !== undefined){
+let data27 = data.env;
+const _errs57 = errors;
+if(errors === _errs57){
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+for(const key3 in data27){
+const _errs60 = errors;
+if(typeof data27[key3] !== "string"){
 validate18.errors = [{instancePath:instancePath+"/env/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid7 = _errs59 === errors;
+var valid7 = _errs60 === errors;
 if(!valid7){
 break;
 }
@@ -1463,10 +1489,11 @@ validate18.errors = [{instancePath:instancePath+"/env",schemaPath:"#/properties/
 return false;
 }
 }
-var valid0 = _errs56 === errors;
+var valid0 = _errs57 === errors;
 }
 else {
 var valid0 = true;
+}
 }
 }
 }
