@@ -296,7 +296,9 @@ describe('retry, catch, timeout and cancel', () => {
     const run = await describeRun(ws, `EnvFlow/${result.runId}`);
     assert.equal(run.steps.start[0].data.greeting, 'hello from env');
     assert.equal(run.steps.end[0].stdout.trim(), 'None');
-    assert.deepEqual(run.tags, ['exp-1']);
+    assert.deepEqual(run.userTags, ['exp-1']);
+    assert.ok(run.systemTags.some((t) => t.startsWith('user:')), `system tags name the user: ${run.systemTags.join(', ')}`);
+    assert.deepEqual(run.tags, [...run.userTags, ...run.systemTags].sort());
   });
 
   it('retries a local task at once: minutes_between_retries is for remote compute only, as in Metaflow', async () => {

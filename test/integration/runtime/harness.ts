@@ -83,7 +83,10 @@ export interface ClientTask {
 export interface ClientRun {
   successful: boolean;
   finished: boolean;
+  /** User and system tags, as Metaflow's `Run.tags` gives them. */
   tags: string[];
+  userTags: string[];
+  systemTags: string[];
   steps: Record<string, ClientTask[]>;
 }
 
@@ -92,7 +95,7 @@ import json, sys
 from metaflow import Run, namespace
 namespace(None)
 run = Run(sys.argv[1])
-out = {"successful": bool(run.successful), "finished": bool(run.finished), "tags": sorted(run.tags), "steps": {}}
+out = {"successful": bool(run.successful), "finished": bool(run.finished), "tags": sorted(run.tags), "userTags": sorted(run.user_tags), "systemTags": sorted(run.system_tags), "steps": {}}
 for step in run:
     tasks = []
     for task in step:
