@@ -32,7 +32,7 @@ def exception_info(kind, message, tb=""):
 
 
 def task_result(ok, next_steps=(), foreach_var=None, num_splits=None, switch_value=None, exception=None,
-                retry_allowed=True, effective_decorators=None):
+                retry_allowed=True, effective_decorators=None, unbounded_foreach=None):
     out = {"ok": ok, "next": list(next_steps), "retry_allowed": retry_allowed}
     if foreach_var is not None:
         out["foreach_var"] = foreach_var
@@ -40,6 +40,8 @@ def task_result(ok, next_steps=(), foreach_var=None, num_splits=None, switch_val
         out["num_splits"] = num_splits
     if switch_value is not None:
         out["switch_value"] = switch_value
+    if unbounded_foreach is not None:
+        out["unbounded_foreach"] = unbounded_foreach
     if exception is not None:
         out["exception"] = exception
     if effective_decorators is not None:

@@ -20,6 +20,7 @@ from .datastore import DataMissing, UnpicklableArtifact
 from .params_task import configs_from, resolve_decorators
 from .step_secrets import apply_secrets
 from .task_context import MAX_FOREACH_PATH_LENGTH, TaskFailure, exception_info, new_flow, project_info, result
+from .unbounded_foreach_task import control_task_metadata, is_control, mapper_count, run_control
 from .user_decorators_task import apply_user_decorators
 
 
@@ -112,7 +113,7 @@ def init_foreach(ctx, flow, join_type, inputs):
         parent = inputs[0]
         if split_index is None and parallel is not None:
             split_index = parallel.get("node_index", 0)
-        if split_index is None:
+        if split_index is None and not is_control(ctx):
             raise TaskFailure(
                 "Step *%s* follows the foreach split %s but the task was given no split_index." % (step, parent.pathspec),
                 retry_allowed=False,
@@ -303,7 +304,7 @@ def run_step(ctx):
             )
         init_foreach(ctx, flow, join_type, inputs)
         init_iteration(ctx, flow, inputs)
-        metadata = foreach_metadata(ctx, flow._foreach_stack)
+        metadata = foreach_metadata(ctx, flow._foreach_stack) + control_task_metadata(ctx)
     except DataMissing as e:
         setup_error = TaskFailure("Step *%s*: %s" % (ctx.step, e))
     except TaskFailure as e:
@@ -378,7 +379,10 @@ def run_step(ctx):
         if catch is not None and ctx.attempt > max_retries:
             raise FailureHandledByCatch(ctx.attempt)
         with step_alarm(ctx, decorators, max_retries):
-            run_with_wrappers(flow, ctx.step, step_func, input_obj if join_type else None)
+            if is_control(ctx):
+                run_control(ctx, flow, node, decorators)
+            else:
+                run_with_wrappers(flow, ctx.step, step_func, input_obj if join_type else None)
         check_transition(ctx, flow)
         if catch is not None and catch.attributes.get("var"):
             setattr(flow, catch.attributes["var"], None)
@@ -465,8 +469,15 @@ def describe_transition(values, node, ctx):
     if transition is None:
         return result(True, [])
     targets, foreach_var = transition
+    mappers = mapper_count(ctx, values)
+    if mappers is not None:
+        return result(True, targets, num_splits=mappers)
     num_splits = values.get("_foreach_num_splits")
+    unbounded = None
     if values.get("_unbounded_foreach") and "_parallel_ubf_iter" in values:
         num_splits = values["_parallel_ubf_iter"].num_parallel
+    elif foreach_var and num_splits is None and values.get("_unbounded_foreach"):
+        unbounded = True
     switch_value = values.get("_studio_switch_value") if node.type == "split-switch" else None
-    return result(True, targets, foreach_var=foreach_var, num_splits=num_splits if foreach_var else None, switch_value=switch_value)
+    return result(True, targets, foreach_var=foreach_var, num_splits=num_splits if foreach_var else None, switch_value=switch_value,
+                  unbounded_foreach=unbounded)

@@ -362,6 +362,13 @@ class Step(MetaflowObject):
     def tasks(self, *tags):
         return iter(self)
 
+    def control_tasks(self, *tags):
+        """The step's control tasks (an unbounded foreach's, a num_parallel group's first node), found as
+        Metaflow finds them in local metadata: by their `internal_task_type` datum."""
+        for task in self:
+            if all(tag in task.tags for tag in tags) and task.metadata_dict.get("internal_task_type") == "control_task":
+                yield task
+
     @property
     def task(self):
         for t in self:

@@ -1,15 +1,15 @@
 """The unbounded-foreach input Metaflow's own test suite uses (`InternalTestUnboundedForeachInput`)
 and its step decorator `@unbounded_test_foreach_internal`.
 
-Metaflow runs such a foreach as one control task that launches a mapper task per item. The
-embedded runtime's scheduler fans it out as an ordinary foreach over the input's items (one task
-per item, no control task): the step's code sees the same `self.input` and `self.index`.
+A foreach over it runs as Metaflow runs it: one control task, then one mapper task per item (the
+scheduler starts them; see metaflow_studio/unbounded_foreach_task.py).
 """
 
 from metaflow.decorators import _step_decorator
+from metaflow.unbounded_foreach import UnboundedForeachInput
 
 
-class InternalTestUnboundedForeachInput(object):
+class InternalTestUnboundedForeachInput(UnboundedForeachInput):
     """Wraps any sized iterable; a foreach over it gets one split per item."""
 
     NAME = "InternalTestUnboundedForeachInput"
