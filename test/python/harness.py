@@ -120,6 +120,19 @@ class Worker(object):
                 pass
 
 
+def new_task_spec(root, flow_file, flow_name, run_id, step, task_id, user="dev", **extra):
+    """A TaskSpec with the fields the scheduler fills (src/runtime/workerProtocol.ts), for protocol tests with no run yet."""
+    spec = {
+        "kind": "params" if step == "_parameters" else "step", "flow_file": flow_file, "flow_name": flow_name,
+        "datastore_root": root, "run_id": run_id, "step": step, "task_id": task_id, "attempt": 0,
+        "max_user_code_retries": 0, "input_paths": [], "user_name": user, "tags": ["t1"],
+    }
+    if step == "_parameters":
+        spec["parameters"] = {}
+    spec.update(extra)
+    return spec
+
+
 def task_spec(run, step, task_id, **changes):
     """A task as the scheduler would send it for `run`, taken from a request it really sent, with changes.
 
@@ -350,18 +363,3 @@ class SharedFlowTestCase(FlowTestCase):
     def tearDown(self):
         pass
 
-
-class WorkerTestCase(FlowTestCase):
-    """A protocol test: a worker started as the pool starts it (for `flow_file`), plus flows run by the scheduler."""
-
-    mode = "fork-server"
-    flow_file = None
-    flow_name = None
-
-    def setUp(self):
-        super(WorkerTestCase, self).setUp()
-        self.worker = Worker(self.mode, flow_path(self.flow_file) if self.flow_file else None, self.flow_name)
-
-    def tearDown(self):
-        self.worker.close()
-        super(WorkerTestCase, self).tearDown()

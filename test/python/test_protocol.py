@@ -5,7 +5,7 @@ import os
 import time
 import unittest
 
-from test.python.harness import Walker, Worker, WorkerTestCase, flow_path
+from test.python.harness import FlowTestCase, Worker, flow_path, new_task_spec, task_spec
 from test.python.protocol_schema import Validator, message_errors
 
 
@@ -24,16 +24,29 @@ def process_running(pid):
     return True
 
 
-class ForkServerProtocolTest(WorkerTestCase):
+class ForkServerProtocolTest(FlowTestCase):
+    """The fork-server spoken to directly, with tasks of runs the scheduler made (the pool's own start of it)."""
+
+    def start_worker(self, flow_file, flow_name):
+        self.worker = Worker(flow_file=flow_path(flow_file), flow_name=flow_name)
+        self.addCleanup(self.worker.close)
+        return self.worker
+
+    def noisy_run(self, how):
+        run = self.run_flow("noisy_flow.py", "NoisyFlow", parameters={"how": how})
+        return run
+
     def test_ready_message(self):
-        self.assertEqual(self.worker.hello["op"], "ready")
-        self.assertIsInstance(self.worker.hello["pid"], int)
+        worker = self.start_worker("linear_flow.py", "LinearFlow")
+        self.assertEqual(worker.hello["op"], "ready")
+        self.assertIsInstance(worker.hello["pid"], int)
 
     def test_message_order_per_task(self):
-        run = self.walker("foreach_flow.py", "ForeachFlow").run()
+        # What the scheduler received through the pool, task by task, in the order it arrived.
+        run = self.run_flow("foreach_flow.py", "ForeachFlow")
         self.assertRunOk(run)
         started, finished = {}, {}
-        for m in self.worker.messages[1:]:
+        for m in run.messages():
             key = m["key"]
             if m["op"] == "started":
                 self.assertNotIn(key, started)
@@ -45,43 +58,50 @@ class ForkServerProtocolTest(WorkerTestCase):
                     finished[key] = m
         self.assertEqual(set(started), set(finished))
         self.assertEqual(len(finished), len(run.tasks))
+        self.assertEqual(set(started), set(m["key"] for m in run.requests()))
 
     def test_child_crash_is_reported_and_server_survives(self):
-        walker = self.walker("noisy_flow.py", "NoisyFlow")
-        run = walker.run(parameters={"how": "crash"})
+        run = self.noisy_run("crash")
         fin = run.failed[0][1]
         self.assertEqual(fin["exit_code"], 3)
         self.assertIsNone(fin["result"])
-        key = [k for s, _, _, k in run.tasks if s == "start"][0]
-        self.assertEqual(self.worker.logs(key, "stdout"), ["first line", "partial line without newline"])
-        run2 = walker.run(parameters={"how": "ok"})
-        self.assertRunOk(run2)
+        self.assertEqual(run.logs("start", "stdout"), ["first line", "partial line without newline"])
+        ok_run = self.noisy_run("ok")
+        self.assertRunOk(ok_run)
+        # One fork-server: a crashing task, then a task of the other run, both answered.
+        worker = self.start_worker("noisy_flow.py", "NoisyFlow")
+        worker.submit("crash", task_spec(run, "start", "50"))
+        self.assertEqual(worker.wait(["crash"])["crash"]["exit_code"], 3)
+        worker.submit("ok", task_spec(ok_run, "start", "51"))
+        self.assertTrue(worker.wait(["ok"])["ok"]["result"]["ok"])
 
     def test_killed_child_reports_signal(self):
-        walker = self.walker("noisy_flow.py", "NoisyFlow")
-        run = walker.run(parameters={"how": "sleep"})
+        run = self.noisy_run("sleep")
         self.assertRunOk(run)
-        start = "%s/start/1" % run.run_id
-        self.worker.submit("k", walker.base(run.run_id, "start", "77", input_paths=["%s/_parameters/0" % run.run_id],
-                                            env={"SLEEP": "30"}))
+        start = "%s/start/%s" % (run.run_id, run.task_ids("start")[0])
+        worker = self.start_worker("noisy_flow.py", "NoisyFlow")
+        worker.submit("k", task_spec(run, "start", "77", env={"SLEEP": "30"}))
         started = None
         while started is None:
-            m = self.worker._read()
+            m = worker._read()
             if m.get("op") == "started" and m["key"] == "k":
                 started = m
         time.sleep(0.2)
         os.killpg(started["pid"], 9)
-        fin = self.worker.wait(["k"])["k"]
+        fin = worker.wait(["k"])["k"]
         self.assertEqual(fin["signal"], "SIGKILL")
         self.assertIsNone(fin["result"])
-        self.assertTrue(os.path.exists(os.path.join(self.root, "NoisyFlow", start.replace("/", os.sep))))
+        self.assertTrue(os.path.exists(os.path.join(run.root, "NoisyFlow", start.replace("/", os.sep))))
 
     def test_a_task_that_cannot_get_its_pipes_leaves_no_descriptor_open(self):
         import resource
 
-        walker = self.walker("linear_flow.py", "LinearFlow")
-        self.assertRunOk(walker.run())
-        pid = self.worker.proc.pid
+        run = self.run_flow("linear_flow.py", "LinearFlow")
+        self.assertRunOk(run)
+        worker = self.start_worker("linear_flow.py", "LinearFlow")
+        worker.submit("warm", task_spec(run, "start", "60"))
+        self.assertTrue(worker.wait(["warm"])["warm"]["result"]["ok"])
+        pid = worker.proc.pid
         fd_dir = "/proc/%d/fd" % pid
         used = set(int(n) for n in os.listdir(fd_dir))
         # RLIMIT_NOFILE bounds descriptor numbers: leave exactly five free ones, fewer than a task's pipes need.
@@ -93,25 +113,26 @@ class ForkServerProtocolTest(WorkerTestCase):
         soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
         resource.prlimit(pid, resource.RLIMIT_NOFILE, (limit, hard))
         try:
-            fin = walker.params("1795000000000001")
+            worker.submit("p", task_spec(run, "_parameters", "0", run_id="1795000000000001", parameters={}))
+            fin = worker.wait(["p"])["p"]
         finally:
             resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
         self.assertIn("could not start a process", fin["result"]["exception"]["message"])
         self.assertEqual(set(int(n) for n in os.listdir(fd_dir)), used)
-        self.assertRunOk(walker.run())
+        worker.submit("again", task_spec(run, "start", "61"))
+        self.assertTrue(worker.wait(["again"])["again"]["result"]["ok"])
 
     def test_sigterm_takes_running_tasks_down(self):
-        walker = self.walker("noisy_flow.py", "NoisyFlow")
-        run = walker.run(parameters={"how": "sleep"})
-        self.worker.submit("t", walker.base(run.run_id, "start", "88", input_paths=["%s/_parameters/0" % run.run_id],
-                                            env={"SLEEP": "30"}))
+        run = self.noisy_run("sleep")
+        worker = self.start_worker("noisy_flow.py", "NoisyFlow")
+        worker.submit("t", task_spec(run, "start", "88", env={"SLEEP": "30"}))
         started = None
         while started is None:
-            m = self.worker._read()
+            m = worker._read()
             if m.get("op") == "started" and m["key"] == "t":
                 started = m
-        self.worker.proc.terminate()
-        self.worker.proc.wait(timeout=10)
+        worker.proc.terminate()
+        worker.proc.wait(timeout=10)
         deadline = time.time() + 5
         while time.time() < deadline:
             if not process_running(started["pid"]):
@@ -121,45 +142,44 @@ class ForkServerProtocolTest(WorkerTestCase):
             self.fail("task process %d survived the worker" % started["pid"])
 
     def test_concurrent_tasks_stream_independently(self):
-        walker = self.walker("noisy_flow.py", "NoisyFlow")
-        run_id = str(int(time.time() * 1e6))
-        self.assertTrue(walker.params(run_id, {"how": "rendezvous"})["result"]["ok"])
+        run = self.noisy_run("rendezvous")
+        self.assertEqual(run.finished_events("_parameters")[0]["status"], "succeeded")
         folder = os.path.join(self.tmp, "rendezvous")
         os.makedirs(folder)
+        worker = self.start_worker("noisy_flow.py", "NoisyFlow")
         keys = ["c%d" % i for i in range(6)]
         for i, key in enumerate(keys):
-            self.worker.submit(key, walker.base(run_id, "start", str(100 + i), input_paths=["%s/_parameters/0" % run_id],
-                                                env={"RENDEZVOUS_DIR": folder, "RENDEZVOUS_COUNT": str(len(keys))}))
-        done = self.worker.wait(keys)
+            worker.submit(key, task_spec(run, "start", str(100 + i),
+                                         env={"RENDEZVOUS_DIR": folder, "RENDEZVOUS_COUNT": str(len(keys))}))
+        done = worker.wait(keys)
         self.assertTrue(all(d["result"]["ok"] for d in done.values()), done)
         for key in keys:
-            self.assertEqual(self.worker.logs(key, "stdout"), ["first line", "partial line without newline"])
-
+            self.assertEqual(worker.logs(key, "stdout"), ["first line", "partial line without newline"])
 
     def test_many_short_tasks_keep_their_own_output_and_result(self):
         # Pipe descriptors are reused as children come and go; nothing may cross between tasks.
-        walker = self.walker("noisy_flow.py", "NoisyFlow")
-        run_id = str(int(time.time() * 1e6))
-        self.assertTrue(walker.params(run_id, {"how": "ok"})["result"]["ok"])
+        run = self.noisy_run("ok")
+        self.assertRunOk(run)
+        worker = self.start_worker("noisy_flow.py", "NoisyFlow")
         in_flight, keys = [], []
         for i in range(60):
             key = "m%d" % i
             keys.append(key)
             in_flight.append(key)
-            self.worker.submit(key, walker.base(run_id, "start", str(200 + i), input_paths=["%s/_parameters/0" % run_id]))
+            worker.submit(key, task_spec(run, "start", str(200 + i)))
             if len(in_flight) >= 16:
-                self.worker.wait([in_flight.pop(0)])
-        done = self.worker.wait(keys)
+                worker.wait([in_flight.pop(0)])
+        done = worker.wait(keys)
         for key in keys:
             self.assertIsNotNone(done[key]["result"], key)
             self.assertTrue(done[key]["result"]["ok"], key)
             self.assertEqual(done[key]["result"]["next"], ["end"])
-            self.assertEqual(self.worker.logs(key, "stdout"), ["first line", "partial line without newline"], key)
+            self.assertEqual(worker.logs(key, "stdout"), ["first line", "partial line without newline"], key)
 
 
 class StartupTest(unittest.TestCase):
     def test_init_error_with_traceback(self):
-        worker = Worker(extra_args=["--flow-file", flow_path("broken_flow.py")])
+        worker = Worker(flow_file=flow_path("broken_flow.py"))
         try:
             self.assertEqual(worker.hello["op"], "init_error")
             self.assertIn("this flow file fails on import", worker.hello["error"])
@@ -168,7 +188,7 @@ class StartupTest(unittest.TestCase):
             worker.close()
 
     def test_import_time_prints_do_not_corrupt_the_channel(self):
-        worker = Worker(extra_args=["--flow-file", flow_path("noisy_flow.py"), "--flow-name", "NoisyFlow"])
+        worker = Worker(flow_file=flow_path("noisy_flow.py"), flow_name="NoisyFlow")
         try:
             self.assertEqual(worker.hello["op"], "ready")
         finally:
@@ -182,8 +202,7 @@ class StartupTest(unittest.TestCase):
         tmp = tempfile.mkdtemp(prefix="mfstudio-broken-")
         worker = Worker()
         try:
-            walker = Walker(worker, os.path.join(tmp, ".metaflow"), flow_path("broken_flow.py"), "BrokenFlow")
-            worker.submit("k", walker.base("1", "_parameters", "0", kind="params"))
+            worker.submit("k", new_task_spec(os.path.join(tmp, ".metaflow"), flow_path("broken_flow.py"), "BrokenFlow", "1", "_parameters", "0"))
             fin = worker.wait(["k"])["k"]
             self.assertEqual(fin["result"]["exception"]["type"], "FlowImportError")
             self.assertFalse(fin["result"]["retry_allowed"])
@@ -205,7 +224,7 @@ class StartupTest(unittest.TestCase):
         self.assertIn("metaflow-studio run", proc.stderr.decode())
 
     def test_unknown_flow_name(self):
-        worker = Worker(extra_args=["--flow-file", flow_path("linear_flow.py"), "--flow-name", "Nope"])
+        worker = Worker(flow_file=flow_path("linear_flow.py"), flow_name="Nope")
         try:
             self.assertEqual(worker.hello["op"], "init_error")
             self.assertIn("no flow named Nope", worker.hello["error"])
@@ -213,24 +232,18 @@ class StartupTest(unittest.TestCase):
             worker.close()
 
 
-class TwoFlowsTest(unittest.TestCase):
+class TwoFlowsTest(FlowTestCase):
     def test_file_with_two_flows_runs_the_named_one(self):
-        import shutil
-        import tempfile
-
-        tmp = tempfile.mkdtemp(prefix="mfstudio-two-")
-        worker = Worker(extra_args=["--flow-file", flow_path("two_flows.py")])
+        worker = Worker(flow_file=flow_path("two_flows.py"))
         try:
             self.assertEqual(worker.hello["op"], "ready")
-            root = os.path.join(tmp, ".metaflow")
-            for name, expected in (("SecondFlow", "second"), ("FirstFlow", "first")):
-                run = Walker(worker, root, flow_path("two_flows.py"), name).run()
-                self.assertEqual(run.failed, [])
-                with open(os.path.join(root, name, run.run_id, "start", "1", "0.data.json")) as f:
-                    self.assertIn("which", json.load(f)["objects"])
         finally:
             worker.close()
-            shutil.rmtree(tmp, ignore_errors=True)
+        for name, expected in (("SecondFlow", "second"), ("FirstFlow", "first")):
+            run = self.run_flow("two_flows.py", name)
+            self.assertRunOk(run)
+            self.assertEqual(run.flow_name, name)
+            self.assertEqual(self.artifact(run, "start", "which"), expected)
 
 
 class SingleModeTest(unittest.TestCase):
@@ -248,10 +261,9 @@ class SingleModeTest(unittest.TestCase):
                 ("middle", "2", {"input_paths": ["%s/start/1" % run_id]}),
             ]
             for step, task_id, extra in specs:
-                worker = Worker("single")
+                worker = Worker("single", flow_file=flow_path("linear_flow.py"), flow_name="LinearFlow")
                 try:
-                    walker = Walker(worker, root, flow_path("linear_flow.py"), "LinearFlow")
-                    worker.submit("k", walker.base(run_id, step, task_id, **extra))
+                    worker.submit("k", new_task_spec(root, flow_path("linear_flow.py"), "LinearFlow", run_id, step, task_id, **extra))
                     fin = worker.wait(["k"])["k"]
                     self.assertEqual(fin["exit_code"], 0)
                     self.assertTrue(fin["result"]["ok"], fin)
@@ -288,10 +300,9 @@ class SingleModeTest(unittest.TestCase):
                 ("start", "1", {"input_paths": ["%s/_parameters/0" % run_id], "env": {"HELPER_PID_FILE": pid_file}}),
             ]
             for step, task_id, extra in specs:
-                worker = Worker("single")
+                worker = Worker("single", flow_file=flow_path("noisy_flow.py"), flow_name="NoisyFlow")
                 try:
-                    walker = Walker(worker, root, flow_path("noisy_flow.py"), "NoisyFlow")
-                    worker.submit("k", walker.base(run_id, step, task_id, **extra))
+                    worker.submit("k", new_task_spec(root, flow_path("noisy_flow.py"), "NoisyFlow", run_id, step, task_id, **extra))
                     fin = worker.wait(["k"])["k"]
                     self.assertTrue(fin["result"]["ok"], fin)
                     if step == "start":
@@ -350,59 +361,73 @@ if __name__ == "__main__":
     unittest.main()
 
 
-class SchemaConformanceTest(WorkerTestCase):
-    """Every message a real worker emits, and every request it was sent, matches the written schema."""
+class SchemaConformanceTest(FlowTestCase):
+    """Every message a real worker sent the scheduler, and every request the scheduler sent it, matches the written schema."""
 
     @classmethod
     def setUpClass(cls):
         cls.validator = Validator()
 
-    def assertConforms(self, worker):
-        for m in worker.messages:
+    def assertConforms(self, messages, requests):
+        for m in messages:
             self.assertEqual(message_errors(self.validator, m), [], json.dumps(m)[:500])
-        for r in worker.requests:
+        for r in requests:
             self.assertEqual(self.validator.errors(r, "WorkerRequest"), [], json.dumps(r)[:500])
 
     def test_runs_of_every_shape_and_outcome_emit_only_schema_messages(self):
         runs = [
-            ("foreach_flow.py", "ForeachFlow", {}, None),
-            ("branch_flow.py", "BranchFlow", {}, None),
-            ("switch_flow.py", "SwitchFlow", {}, None),
-            ("parallel_flow.py", "ParallelFlow", {}, None),
-            ("catch_flow.py", "CatchFlow", {}, None),
-            ("mutators_flow.py", "MutatorsFlow", {}, None),
-            ("errors_flow.py", "ErrorsFlow", {"mode": "raise"}, None),
-            ("noisy_flow.py", "NoisyFlow", {"how": "crash"}, None),
-            ("params_flow.py", "ParamsFlow", {"count": "not a number"}, None),
+            ("foreach_flow.py", "ForeachFlow", {}),
+            ("branch_flow.py", "BranchFlow", {}),
+            ("switch_flow.py", "SwitchFlow", {}),
+            ("parallel_flow.py", "ParallelFlow", {}),
+            ("catch_flow.py", "CatchFlow", {}),
+            ("mutators_flow.py", "MutatorsFlow", {}),
+            ("errors_flow.py", "ErrorsFlow", {"mode": "raise"}),
+            ("noisy_flow.py", "NoisyFlow", {"how": "crash"}),
+            ("bad_default_flow.py", "BadDefaultFlow", {}),
         ]
-        ops = set()
-        for flow_file, flow_name, parameters, _ in runs:
-            self.walker(flow_file, flow_name).run(parameters=parameters, stop_on_failure=False)
-        for m in self.worker.messages:
-            ops.add(m["op"])
-        self.assertEqual(ops, {"ready", "started", "log", "finished"})
-        results = [m["result"] for m in self.worker.messages if m["op"] == "finished"]
+        messages, requests = [], []
+        for flow_file, flow_name, parameters in runs:
+            run = self.run_flow(flow_file, flow_name, parameters=parameters)
+            self.assertIsNone(run.refused, flow_file)
+            messages += run.messages()
+            requests += run.requests()
+        resumed = self.resume_flow("catch_flow.py", "CatchFlow", step="end")
+        self.assertRunOk(resumed)
+        messages += resumed.messages()
+        requests += resumed.requests()
+        self.assertEqual(set(m["op"] for m in messages), {"started", "log", "finished"})
+        self.assertEqual(set(r["task"]["kind"] for r in requests), {"params", "step", "clone"})
+        results = [m["result"] for m in messages if m["op"] == "finished"]
         self.assertIn(None, results, "a crashed task reports no result")
         self.assertTrue(any(r and r.get("exception") for r in results))
         self.assertTrue(any(r and r.get("foreach_var") for r in results))
         self.assertTrue(any(r and r.get("switch_value") is not None for r in results))
-        self.assertConforms(self.worker)
+        self.assertTrue(any(r["task"].get("parallel") for r in requests))
+        self.assertConforms(messages, requests)
+        # The worker's own first word, which the pool reads before any task.
+        worker = Worker(flow_file=flow_path("linear_flow.py"), flow_name="LinearFlow")
+        try:
+            self.assertEqual(worker.hello["op"], "ready")
+            self.assertConforms(worker.messages, [])
+        finally:
+            worker.close()
 
     def test_import_failures_in_both_modes_conform(self):
         for mode in ("fork-server", "single"):
-            worker = Worker(mode, extra_args=["--flow-file", flow_path("broken_flow.py")])
+            worker = Worker(mode, flow_file=flow_path("broken_flow.py"))
             try:
                 self.assertEqual(worker.hello["op"], "init_error")
-                self.assertConforms(worker)
+                self.assertConforms(worker.messages, worker.requests)
             finally:
                 worker.close()
         worker = Worker("single")
         try:
-            walker = Walker(worker, self.root, flow_path("broken_flow.py"), "BrokenFlow")
-            worker.submit("k", walker.base("1", "start", "1", input_paths=["1/_parameters/0"]))
+            worker.submit("k", new_task_spec(self.root, flow_path("broken_flow.py"), "BrokenFlow", "1", "start", "1",
+                                             input_paths=["1/_parameters/0"]))
             fin = worker.wait(["k"])["k"]
             self.assertEqual(fin["result"]["exception"]["type"], "FlowImportError")
-            self.assertConforms(worker)
+            self.assertConforms(worker.messages, worker.requests)
         finally:
             worker.close()
 
