@@ -238,10 +238,13 @@ class FlowService(object):
         if not os.path.isdir(os.path.join(REPO, "node_modules", "tsx")):
             raise RuntimeError("the Python tests run flows through the TypeScript scheduler, which needs the project's "
                                "node_modules (tsx missing in %s): run `bash scripts/setup.sh` or `npm ci` first" % REPO)
-        self.proc = subprocess.Popen(
-            ["node", "--import", "tsx", SERVICE],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=REPO, env=dict(os.environ),
-        )
+        try:
+            self.proc = subprocess.Popen(
+                ["node", "--import", "tsx", SERVICE],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=REPO, env=dict(os.environ),
+            )
+        except FileNotFoundError:
+            raise RuntimeError("the Python tests run flows through the TypeScript scheduler and need `node` (20 or newer) on PATH")
         self.next_id = 0
         hello = self.proc.stdout.readline()
         if not hello:

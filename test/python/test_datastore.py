@@ -161,6 +161,23 @@ class LayoutTest(SharedFlowTestCase):
         self.assertEqual(store.load_blob(sha2), text)
 
 
+class SpinTest(FlowTestCase):
+    def test_spin_runs_one_step_again_with_its_origin_inputs_in_the_spin_datastore(self):
+        run = self.run_flow("linear_flow.py", "LinearFlow")
+        self.assertRunOk(run)
+        spun = self.spin_flow("linear_flow.py", "middle", "LinearFlow", origin_run_id=run.run_id)
+        self.assertRunOk(spun)
+        self.assertEqual(spun.origin_run_id, run.run_id)
+        self.assertEqual(spun.root, os.path.join(self.tmp, ".metaflow_spin"))
+        self.assertEqual([s for s, _, _, _ in spun.tasks], ["middle"])
+        self.assertEqual(spun.logs("middle", "stderr"), ["to stderr"])
+        self.assertEqual(self.artifact(spun, "middle", "x"), self.artifact(run, "middle", "x"))
+        # The origin run is not changed.
+        tasks = [n for n in os.listdir(os.path.join(self.root, "LinearFlow", run.run_id, "middle")) if n != "_meta"]
+        self.assertEqual(tasks, run.task_ids("middle"))
+        self.assertNotIn(spun.run_id, os.listdir(os.path.join(self.root, "LinearFlow")))
+
+
 class ClientTest(FlowTestCase):
     def test_embedded_client_reads_a_run(self):
         run = self.run_flow("foreach_flow.py", "ForeachFlow")
