@@ -15,6 +15,8 @@ export interface ScannedTask {
   next: string[];
   foreach_var: string | null;
   num_splits: number | null;
+  /** A split over an unbounded foreach input; for its control task, `num_splits` counts the mapper tasks. */
+  unbounded_foreach?: boolean;
 }
 
 export function scanRun(python: string, root: string, flow: string, run: string, env: NodeJS.ProcessEnv): Promise<ScannedTask[]> {

@@ -43,7 +43,7 @@ export function successfulByIndex(scanned: ScannedTask[]): Map<string, OriginTas
     if (!t.done || !t.ok || t.step === '_parameters') continue;
     const index = scannedIndex(t);
     if (byIndex.has(index)) continue;
-    byIndex.set(index, { step: t.step, taskId: t.task_id, transition: { next: t.next, foreach_var: t.foreach_var, num_splits: t.num_splits } });
+    byIndex.set(index, { step: t.step, taskId: t.task_id, transition: { next: t.next, foreach_var: t.foreach_var, num_splits: t.num_splits, unbounded_foreach: t.unbounded_foreach } });
   }
   return byIndex;
 }

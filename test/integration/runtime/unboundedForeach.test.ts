@@ -115,6 +115,24 @@ describe('unbounded foreach', () => {
     assert.deepEqual(got.join_got, ['a', 'b', 'c']);
   });
 
+  it('resume clones the control task and its mapper tasks, then runs the failed join', async () => {
+    const file = writeFlow(ws, 'ubf_flow.py', UBF_FLOW.replace(
+      '        self.got = [i.my_input for i in inputs]\n',
+      '        from metaflow import current\n        if current.origin_run_id is None:\n            raise RuntimeError("join fails in the first run")\n        self.got = [i.my_input for i in inputs]\n',
+    ));
+    const first = await finish((await runner(ws)).run({ flowFile: file, parameterArgs: [] }));
+    assert.equal(first.result.status, 'failed');
+    const resumed = await finish((await runner(ws)).resume({ flowFile: file }));
+    assert.equal(resumed.result.status, 'succeeded', resumed.result.error);
+    const inner = resumed.events.filter((e): e is Extract<RunEvent, { event: 'task_finished' }> => e.event === 'task_finished' && e.step === 'inner');
+    assert.deepEqual(inner.map((e) => e.status), ['cloned', 'cloned', 'cloned', 'cloned']);
+    const got = await read(ws, `UbfFlow/${resumed.result.runId}`);
+    assert.equal(got.controls.length, 1);
+    assert.equal(got.tasks.length, 4);
+    assert.deepEqual(Object.values(got.mappers).map((m) => m[0]).sort(), ['a', 'b', 'c']);
+    assert.deepEqual(got.join_got, ['a', 'b', 'c']);
+  });
+
   it('a foreach over an unbounded input into a step without an unbounded-foreach decorator fails with Metaflow\'s message', async () => {
     const file = writeFlow(ws, 'ubf_flow.py', UBF_FLOW.replace('    @unbounded_test_foreach_internal\n', ''));
     const r = await runner(ws);

@@ -6,6 +6,7 @@ from .datastore import DataMissing
 from .step_task import describe_transition
 from .storage import read_json
 from .task_context import TaskFailure, result
+from .unbounded_foreach_task import control_task_metadata
 
 
 def run_clone(ctx):
@@ -23,6 +24,7 @@ def run_clone(ctx):
         value = origin_metadata(source, field)
         if value is not None:
             extra.append((field, value, field, ctx.attempt_tags))
+    extra += control_task_metadata(ctx)
     is_params = ctx.step == "_parameters"
     ctx.begin(ctx.spec.get("origin_run_id") or origin_run, extra, attempt_info=not is_params)
     writer = ctx.writer

@@ -101,6 +101,11 @@ def _scan_task(artifacts, step, task_id, task_dir):
                 # num_parallel leaves _foreach_num_splits unset; its width is on the ParallelUBF.
                 splits = getattr(get("_parallel_ubf_iter"), "num_parallel", None)
             record["num_splits"] = int(splits) if splits is not None else None
+            if splits is None and get("_unbounded_foreach"):
+                record["unbounded_foreach"] = True
+        elif get("_control_mapper_tasks") and not get("_control_task_is_mapper_zero"):
+            # An unbounded foreach's control task: a resumed run starts (clones) as many mapper tasks.
+            record["num_splits"] = len(get("_control_mapper_tasks"))
     except Exception as error:
         record["ok"] = False
         record["error"] = "%s: %s" % (type(error).__name__, error)
