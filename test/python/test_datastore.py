@@ -113,7 +113,7 @@ class LayoutTest(SharedFlowTestCase):
     def test_foreach_metadata(self):
         run = self.run_flow("foreach_flow.py", "ForeachFlow")
         self.assertRunOk(run)
-        task_id = run.task_ids("inner")[-1]
+        task_id = run.task_id_at("inner", [2, 1])
         meta = os.path.join(run.task_path("inner", task_id), "_meta")
         fields = {}
         for name in os.listdir(meta):

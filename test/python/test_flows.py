@@ -92,7 +92,7 @@ class ForeachTest(FlowTestCase):
         self.assertEqual(type(frames[0]).__name__, "ForeachFrame")
         self.assertEqual(frames[1], ("inner", "numbers", 2, 1, "2"))
         self.assertEqual(self.reader(run, "start", run.task_ids("start")[0])["_foreach_values"], ["a", "b", "c"])
-        self.assertEqual(self.artifact(run, "inner_join", "letter"), "a")
+        self.assertEqual(self.reader(run, "inner_join", run.task_id_at("inner_join", [0]))["letter"], "a")
         self.assertEqual(self.reader(run, "outer_join", run.task_ids("outer_join")[0])["_foreach_stack"], [])
 
     def test_foreach_stack_is_pickled_as_main_foreachframe(self):
@@ -147,7 +147,10 @@ class ParallelTest(FlowTestCase):
         self.assertRunOk(run)
         start = run.result("start")
         self.assertEqual((start["foreach_var"], start["num_splits"]), ("_parallel_ubf_iter", 3))
-        control = run.task_ids("train")[0]
+        # Node 0 is the control task (the scheduler's request says which node each task is).
+        nodes = dict((m["task"]["parallel"]["node_index"], m["task"]["task_id"]) for m in run.requests() if m["task"]["step"] == "train")
+        control = nodes[0]
+        self.assertEqual(run.task_ids("train"), [nodes[0], nodes[1], nodes[2]])
         self.assertEqual(self.artifact(run, "join", "nodes"), [(0, 3, control), (1, 3, control), (2, 3, control)])
         ctl = self.reader(run, "train", control)
         self.assertEqual(len(ctl["_control_mapper_tasks"]), 3)
