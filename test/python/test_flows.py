@@ -169,6 +169,16 @@ class ParallelTest(FlowTestCase):
         self.assertEqual(fields[(control, "parallel-world-size")], 3)
         self.assertNotIn((run.task_ids("train")[1], "internal_task_type"), fields)
 
+    def test_worker_nodes_may_return_without_next_the_control_task_may_not(self):
+        # Metaflow checks only the transitions of tasks its runtime schedules, and the workers are the control task's.
+        run = self.run_flow("parallel_worker_return_flow.py", "ParallelWorkerReturnFlow")
+        self.assertRunOk(run)
+        self.assertEqual(self.artifact(run, "join", "nodes"), [0, 1, 2])
+        run = self.run_flow("parallel_worker_return_flow.py", "ParallelWorkerReturnFlow",
+                            parameters={"control_returns": "True"})
+        self.assertEqual(len(run.failed), 1)
+        self.assertIn("without calling self.next()", run.failed[0][1]["result"]["exception"]["message"])
+
 
 class ParametersTest(FlowTestCase):
     def test_types_defaults_callables_json_separator(self):

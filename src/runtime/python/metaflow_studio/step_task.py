@@ -252,6 +252,13 @@ def check_transition(ctx, flow):
         if transition is not None:
             raise TaskFailure("The end step *%s* must not call self.next()." % ctx.step, retry_allowed=False)
         return
+    par = ctx.spec.get("parallel")
+    if transition is None and par and int(par.get("node_index", 0)) != 0:
+        # Metaflow checks the transition of the tasks its runtime schedules; the worker nodes of a
+        # num_parallel fan-out are started by their control task and may return without self.next(),
+        # so they follow the graph, as Metaflow's control task does for them.
+        flow._transition = (list(node.out_funcs), None)
+        return
     if transition is None:
         raise TaskFailure(
             "Step *%s* finished without calling self.next(); every step except the end step must end with "
