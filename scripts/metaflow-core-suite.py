@@ -23,6 +23,10 @@ run options, and disabled tests), and then:
 Only the `cli` executor of the context is run: the `api` executor drives the same command line
 through Metaflow's Runner, which needs Metaflow's own `--runner-attribute-file` handshake.
 
+--baseline runs the same pairs with the checkout's Metaflow doing the runs as well: pairs that fail
+there fail on this machine for reasons of its own (say, Metaflow's extension test packages not
+installed), not because of the embedded runtime.
+
 Prints pairs passed / pairs run by test, writes each failing pair's commands and output to
 --logs (default metaflow-core-suite-logs/), and the whole result as JSON to --out. Failures carry
 a `signature` (the last exception line of the failing phase) to group them by cause. Not part of
@@ -57,6 +61,10 @@ def parse_args(argv):
     p.add_argument("--scratch", default="", help="folder for the generated flows (default: a temp dir)")
     p.add_argument("--keep", action="store_true", help="keep each pair's scratch folder")
     p.add_argument("--timeout", type=float, default=600, help="seconds allowed per command (default 600)")
+    p.add_argument(
+        "--baseline", action="store_true",
+        help="run and resume with the checkout's own Metaflow too: what this machine lets Metaflow itself pass",
+    )
     return p.parse_args(argv)
 
 
@@ -131,15 +139,23 @@ class Suite(object):
 
 
 def _signature(text):
-    """The line that names the failure: the last `SomethingError: ...` line, else the last line."""
-    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    """The line that names the failure (the last `SomethingError: ...` line, else the last line that says
+    error or failed), with timestamps, run ids and the runtime's own preamble taken out so that pairs
+    failing for one cause share one signature."""
+    lines = [l.strip() for l in text.splitlines() if l.strip() and not l.startswith("Run 'python")]
+    found = None
     for line in reversed(lines):
         if re.match(r"^[\w.]*(Error|Exception|Failed|Exit|Interrupt|Mismatch|NotFound)\b.*", line):
-            return line[:300]
-    for line in reversed(lines):
-        if "error" in line.lower() or "failed" in line.lower():
-            return line[:300]
-    return lines[-1][:300] if lines else "(no output)"
+            found = line
+            break
+    if found is None:
+        found = next((l for l in reversed(lines) if "error" in l.lower() or "failed" in l.lower()), None)
+    if found is None:
+        found = lines[-1] if lines else "(no output)"
+    found = found.split(") failed: ")[-1]
+    found = re.sub(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? ", "", found)
+    found = re.sub(r"\b\d{6,}\b", "N", found)
+    return found[:240]
 
 
 class PairRun(object):
@@ -215,7 +231,7 @@ class PairRun(object):
         for name in f.copy_files:
             shutil.copy2(os.path.join(self.suite.core, "tests", name), os.path.join(workdir, name))
 
-        ours = self._env(EMBEDDED)
+        ours = self._env(self.suite.checkout if self.options.baseline else EMBEDDED)
         rc = self._call("run", self._flow_cmd("run", []), workdir, ours)
         if rc != 0:
             if f.should_fail:
@@ -317,7 +333,7 @@ def main(argv=None):
     if options.out:
         with open(options.out, "w") as out:
             json.dump(
-                {"context": CONTEXT_NAME, "passed": passed, "run": len(results), "by_test": by_test,
+                {"context": CONTEXT_NAME, "runtime": "metaflow" if options.baseline else "embedded", "passed": passed, "run": len(results), "by_test": by_test,
                  "causes": causes, "pairs": results}, out, indent=1,
             )
     if not options.scratch and not options.keep:
