@@ -166,17 +166,18 @@ class PairRun(object):
         self.formatter = formatter
         self.options = options
         self.steps = []  # (phase, argv, returncode, stdout, stderr, seconds)
+        self.nonce = os.urandom(8).hex()  # one per pair, so run, resume and checks see the same roots
 
     def _env(self, pythonpath):
         ctx = self.suite.context
         env = {"USER": os.environ.get("USER", "tester")}
-        env.update({k: v.format(nonce=os.urandom(8).hex()) for k, v in ctx["env"].items()})
+        env.update({k: v.format(nonce=self.nonce) for k, v in ctx["env"].items()})
         env.update(
             {
+                # Metaflow's runner asks for en_US.UTF-8, which minimal systems lack; C.UTF-8 is always there.
                 "LANG": "C.UTF-8",
                 "LC_ALL": "C.UTF-8",
                 "PATH": os.environ.get("PATH", "."),
-                "HOME": os.environ.get("HOME", "/tmp"),
                 "PYTHONIOENCODING": "utf_8",
                 # test/core first, as Metaflow's runner does: it holds metaflow_test and the test extensions.
                 "PYTHONPATH": os.pathsep.join([self.suite.core, pythonpath]),
