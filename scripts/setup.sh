@@ -15,7 +15,7 @@ log() { printf '[setup] %s\n' "$*"; }
 
 sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-apt_packages=(python3 python3-pandas)
+apt_packages=(python3 python3-pandas python3-azure)
 if [ "$want_ui" = 1 ]; then apt_packages+=(chromium ripgrep libkrb5-dev openssl build-essential); fi
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
