@@ -2,7 +2,7 @@
 // the editor's account first, then DefaultAzureCredential (environment service principal, workload identity,
 // managed identity, Azure CLI, Azure Developer CLI, Azure PowerShell), cached per scope and tenant.
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
-import { ChainedTokenCredential, DefaultAzureCredential } from '@azure/identity';
+import { ChainedTokenCredential, CredentialUnavailableError, DefaultAzureCredential } from '@azure/identity';
 import type { AzureCloudConfig } from './azureCloud';
 import { AzureSignInError, credentialAttempts } from './credentialFailure';
 import { EditorSessionCredential, type EditorTokenSource } from './editorSessionCredential';
@@ -19,6 +19,25 @@ export interface AzureCredentialsOptions {
   now?: () => number;
 }
 
+/**
+ * DefaultAzureCredential is itself a chain and fails with an AggregateAuthenticationError, which an outer
+ * ChainedTokenCredential treats as a hard error and rethrows alone, dropping the editor account's reason. As the
+ * last source, its failure is reported as "unavailable" with its own attempts attached, so the listing keeps all.
+ */
+class LastInChain implements TokenCredential {
+  constructor(private readonly inner: TokenCredential) {}
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    try {
+      return await this.inner.getToken(scopes, options);
+    } catch (err) {
+      const unavailable = new CredentialUnavailableError(err instanceof Error ? err.message : String(err));
+      Object.assign(unavailable, { errors: (err as { errors?: unknown }).errors ?? [err] });
+      throw unavailable;
+    }
+  }
+}
+
 export class AzureCredentials implements TokenCredential {
   readonly cloud: AzureCloudConfig;
   readonly tenant: string | undefined;
@@ -33,7 +52,7 @@ export class AzureCredentials implements TokenCredential {
         authorityHost: options.cloud.authorityHost,
         ...(this.tenant ? { tenantId: this.tenant } : {}),
       });
-    const sources: TokenCredential[] = options.editor ? [new EditorSessionCredential(options.editor, this.tenant), fallback] : [fallback];
+    const sources: TokenCredential[] = options.editor ? [new EditorSessionCredential(options.editor, this.tenant), new LastInChain(fallback)] : [fallback];
     this.cache = new CachingTokenCredential(new ChainedTokenCredential(...sources), options.now);
   }
 
