@@ -287,7 +287,7 @@ class CatchEnvironmentTest(FlowTestCase):
         info = self.reader(run, "_parameters", "0")["_graph_info"]
         decos = [d["name"] for d in info["steps"]["start"]["decorators"]]
         self.assertEqual(decos, ["secrets", "environment"])
-        self.assertEqual(info["steps"]["start"]["decorators"][0]["attributes"]["sources"], ["az-key-vault.my-secret"])
+        self.assertEqual(info["steps"]["start"]["decorators"][0]["attributes"]["sources"], ["inline.my-secret"])
 
     def test_catch_fallback_when_attempt_exceeds_retries(self):
         # The attempt after every retry (the one the scheduler allows @catch) runs only the fallback.

@@ -5,7 +5,7 @@ from metaflow import FlowSpec, catch, environment, retry, secrets, step
 
 class CatchFlow(FlowSpec):
     @environment(vars={"GREETING": "hello-env"})
-    @secrets(sources=["az-key-vault.my-secret"])
+    @secrets(sources=["inline.my-secret"])
     @step
     def start(self):
         self.env = os.environ.get("GREETING")

@@ -53,6 +53,8 @@ _LAZY_NAMES = {
     "USER_SKIP_STEP": "metaflow.user_decorators.user_step_decorator",
     "FlowMutator": "metaflow.user_decorators.user_flow_decorator",
     "unbounded_test_foreach_internal": "metaflow.plugins.test_unbounded_foreach_decorator",
+    # Metaflow's is metaflow.plugins.secrets.get_secret; the top-level name is a shortcut to the same function.
+    "get_secret": "metaflow.plugins.secrets",
 }
 
 

@@ -32,10 +32,12 @@ class Channel(object):
 
 
 class LineSplitter(object):
-    def __init__(self, channel, key, stream):
+    def __init__(self, channel, key, stream, mask=None):
         self.channel = channel
         self.key = key
         self.stream = stream
+        # The task's secret values (secret_mask.SecretMask): replaced in every line before it is sent.
+        self.mask = mask
         # Pieces of the unfinished line: joined once its newline comes, so output without newlines
         # (progress bars redrawn with \r) costs linear time, not a copy of the whole line per read.
         self.pending = []
@@ -53,13 +55,18 @@ class LineSplitter(object):
         self.pending = [rest] if rest else []
         ts = now_ms()
         for line in lines:
-            self.channel.send(messages.log(self.key, self.stream, _decode(line), ts))
+            self._send(_decode(line), ts)
 
     def flush(self):
         if self.pending:
             line = b"".join(self.pending)
             self.pending = []
-            self.channel.send(messages.log(self.key, self.stream, _decode(line), now_ms()))
+            self._send(_decode(line), now_ms())
+
+    def _send(self, text, ts):
+        if self.mask:
+            text = self.mask.apply(text)
+        self.channel.send(messages.log(self.key, self.stream, text, ts))
 
 
 def _decode(line):

@@ -16,14 +16,19 @@ import traceback
 from . import protocol_messages as messages
 from .channel import LineSplitter
 from .flow_cache import execute
+from .secret_mask import PipeReporter, SecretMask
+from .step_secrets import install_task_secrets
 
 
 class Child(object):
-    def __init__(self, key, pid, out_fd, err_fd, res_fd, channel):
+    def __init__(self, key, pid, out_fd, err_fd, res_fd, mask_fd, channel):
         self.key = key
         self.pid = pid
-        self.fds = {out_fd: LineSplitter(channel, key, "stdout"), err_fd: LineSplitter(channel, key, "stderr"), res_fd: None}
+        self.mask = SecretMask()
+        self.fds = {out_fd: LineSplitter(channel, key, "stdout", self.mask),
+                    err_fd: LineSplitter(channel, key, "stderr", self.mask), res_fd: None, mask_fd: self.mask}
         self.res_fd = res_fd
+        self.mask_fd = mask_fd
         # Descriptor numbers are reused as soon as they are closed, so each child keeps its own set.
         self.open_fds = set(self.fds)
         self.sync_fd = None
@@ -77,6 +82,9 @@ class ForkServer(object):
             if splitter is None:
                 child.result += data
             else:
+                if splitter is not child.mask:
+                    # Output read now was written after every value already in the secrets pipe.
+                    self._read_fd(child, child.mask_fd, drain=True)
                 splitter.feed(data)
             if not drain:
                 return
@@ -94,8 +102,10 @@ class ForkServer(object):
             splitter.flush()
 
     def _finish(self, child):
-        # The child has exited: whatever it wrote is already in the pipes.
+        # The child has exited: whatever it wrote is already in the pipes (the secrets first).
         self._announce(child)
+        self._read_fd(child, child.mask_fd, drain=True)
+        self._close_fd(child, child.mask_fd)
         for fd in list(child.open_fds):
             self._read_fd(child, fd, drain=True)
             self._close_fd(child, fd)
@@ -113,7 +123,7 @@ class ForkServer(object):
                 result = json.loads(child.result.decode("utf-8"))
             except ValueError:
                 result = None
-        self.channel.send(messages.finished(child.key, exit_code, sig, result))
+        self.channel.send(messages.finished(child.key, exit_code, sig, child.mask.scrub(result)))
 
     def _start(self, request):
         key = request.get("key")
@@ -129,9 +139,9 @@ class ForkServer(object):
         sys.stderr.flush()
         fds = []
         try:
-            for _ in range(4):
+            for _ in range(5):
                 fds.extend(os.pipe())
-            out_r, out_w, err_r, err_w, res_r, res_w, sync_r, sync_w = fds
+            out_r, out_w, err_r, err_w, res_r, res_w, sync_r, sync_w, mask_r, mask_w = fds
             pid = os.fork()
         except OSError as e:
             # A long-lived server must not keep the pipes of a task that never started (EMFILE, EAGAIN).
@@ -142,14 +152,15 @@ class ForkServer(object):
             return
         if pid == 0:
             os.close(sync_r)
-            self._child(spec, loaded, (out_r, err_r, res_r), out_w, err_w, res_w, sync_w)
+            self._child(spec, loaded, (out_r, err_r, res_r, mask_r), out_w, err_w, res_w, sync_w, mask_w)
         os.close(sync_w)
         os.close(out_w)
         os.close(err_w)
         os.close(res_w)
-        child = Child(key, pid, out_r, err_r, res_r, self.channel)
+        os.close(mask_w)
+        child = Child(key, pid, out_r, err_r, res_r, mask_r, self.channel)
         self.children[pid] = child
-        for fd in (out_r, err_r, res_r):
+        for fd in (out_r, err_r, res_r, mask_r):
             os.set_blocking(fd, False)
             self.by_fd[fd] = child
             self.sel.register(fd, 1, ("child", child))
@@ -166,7 +177,7 @@ class ForkServer(object):
         child.sync_fd = None
         self.channel.send(messages.started(child.key, child.pid))
 
-    def _child(self, spec, loaded, read_fds, out_w, err_w, res_w, sync_w):
+    def _child(self, spec, loaded, read_fds, out_w, err_w, res_w, sync_w, mask_w):
         code = 1
         try:
             os.setsid()
@@ -187,6 +198,7 @@ class ForkServer(object):
             os.dup2(err_w, 2)
             os.close(out_w)
             os.close(err_w)
+            install_task_secrets(PipeReporter(mask_w))
             result = execute(spec, loaded)
             code = 0 if result.get("ok") else 1
         except BaseException:

@@ -11,6 +11,8 @@ import traceback
 from .channel import LineSplitter
 from . import protocol_messages as messages
 from .flow_cache import execute
+from .secret_mask import SecretMask
+from .step_secrets import install_task_secrets
 
 IDLE_GRACE = 0.5
 
@@ -38,13 +40,15 @@ def run_single(channel, flows):
     sys.stderr.flush()
     saved = (os.dup(1), os.dup(2))
     readers = []
+    mask = SecretMask()
+    install_task_secrets(mask.add)
     # When each reader began waiting for data (None while it relays some).
     waiting = {}
     for stream, target in (("stdout", 1), ("stderr", 2)):
         r, w = os.pipe()
         os.dup2(w, target)
         os.close(w)
-        splitter = LineSplitter(channel, key, stream)
+        splitter = LineSplitter(channel, key, stream, mask)
 
         def pump(fd=r, splitter=splitter):
             while True:
@@ -80,5 +84,5 @@ def run_single(channel, flows):
                 splitter.flush()
                 break
     code = 0 if result.get("ok") else 1
-    channel.send(messages.finished(key, code, None, result))
+    channel.send(messages.finished(key, code, None, mask.scrub(result)))
     return code

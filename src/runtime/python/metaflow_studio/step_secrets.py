@@ -1,61 +1,59 @@
-"""`@secrets` before the step runs: each source's variables are checked and put in the task's
-environment, with Metaflow's rules (names, no METAFLOW_ prefix, no two sources setting the same
-variable, no overriding an existing one unless allow_override).
+"""`@secrets` before the step runs: every source is fetched, its variables checked with Metaflow's
+rules (names, no METAFLOW_ prefix, no two sources setting the same variable, no overriding an existing
+one unless allow_override), then all are set in the task's environment at once.
 
-Only the `inline` provider (its variables written in the source itself) is fetched here; Key Vault
-sources are left to the Azure secrets support.
+The values also reach the step as `current.secrets` (ours; Metaflow has no such attribute): a read-only
+mapping of the variables this step's `@secrets` set, so `current.secrets.get("DB_PASSWORD")` reads a
+value without going through `os.environ`. Every value is reported to the output relay first, which
+masks it (see secret_mask.py).
 """
 
 import os
 import re
 
+from metaflow.current import current
 from metaflow.exception import MetaflowException
+from metaflow.plugins.secrets.secret_spec import parse_source
+from metaflow.plugins.secrets.secrets_func import fetch
 
-INLINE = "inline"
-# Providers whose sources this module leaves alone (fetched by the Azure secrets support).
-DEFERRED = ("az-key-vault", "azure-key-vault")
 _ENV_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 
 
-class SecretSource(object):
-    def __init__(self, backend, secret_id, options):
-        self.backend = backend
-        self.secret_id = secret_id
-        self.options = options
+class TaskSecrets(object):
+    """`current.secrets`: the variables the step's `@secrets` set, name -> value."""
 
-    def __str__(self):
-        return "%s (%s)" % (self.secret_id, self.backend)
+    def __init__(self, report=None):
+        self._values = {}
+        self._report = report
 
+    def _mask(self, env_vars):
+        if self._report is not None:
+            self._report([v for v in env_vars.values() if isinstance(v, str)])
 
-def default_backend():
-    backend = os.environ.get("METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE")
-    if not backend:
-        raise MetaflowException(
-            "@secrets: a source without a type needs a default secrets backend; set "
-            "METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE or write the source as 'type.id'."
-        )
-    return backend
+    def _set(self, env_vars):
+        self._values.update(env_vars)
 
+    def get(self, name, default=None):
+        return self._values.get(name, default)
 
-def parse_source(source):
-    """A source is 'type.id', 'id' (the default backend) or a dict {type, id, options, role}."""
-    if isinstance(source, str):
-        backend, _, secret_id = source.partition(".")
-        if not secret_id:
-            return SecretSource(default_backend(), backend, {})
-        return SecretSource(backend, secret_id, {})
-    if isinstance(source, dict):
-        backend = source["type"] if "type" in source else default_backend()
-        if not isinstance(backend, str):
-            raise MetaflowException("Bad @secrets specification - 'type' must be a string - found %s" % type(backend))
-        secret_id = source.get("id")
-        if not isinstance(secret_id, str):
-            raise MetaflowException("Bad @secrets specification - 'id' must be a string - found %s" % type(secret_id))
-        options = source.get("options", {})
-        if not isinstance(options, dict):
-            raise MetaflowException("Bad @secrets specification - 'option' must be a dict - found %s" % type(options))
-        return SecretSource(backend, secret_id, options)
-    raise MetaflowException("@secrets sources items must be either a string or a dict (got %r)" % (source,))
+    def __getitem__(self, name):
+        return self._values[name]
+
+    def __contains__(self, name):
+        return name in self._values
+
+    def __iter__(self):
+        return iter(sorted(self._values))
+
+    def __len__(self):
+        return len(self._values)
+
+    def keys(self):
+        return sorted(self._values)
+
+    def __repr__(self):
+        # Names only: printing current.secrets must not print a value.
+        return "<secrets %s>" % ", ".join(sorted(self._values))
 
 
 def check_variables(source, env_vars):
@@ -75,28 +73,30 @@ def check_variables(source, env_vars):
             )
 
 
-def fetch(source):
-    if source.backend == INLINE:
-        return dict(source.options.get("env_vars", {}))
-    if source.backend in DEFERRED:
-        return None
-    raise MetaflowException(
-        "Unknown secrets backend type %s in @secrets source %s (this runtime fetches: %s)"
-        % (source.backend, source.secret_id, ", ".join((INLINE,) + DEFERRED))
-    )
+def install_task_secrets(report):
+    """Called by the worker before the task starts: `report` receives every secret value the task
+    fetches before anything else sees it (the output relay masks them)."""
+    current._update_env({"secrets": TaskSecrets(report)})
 
 
 def apply_secrets(decorators, environ=os.environ):
-    """Sets the variables of every `@secrets` source of the step; raises before setting any if one is wrong."""
+    """Sets the variables of every `@secrets` source of the step; raises before setting any if one is wrong.
+    Returns the names set."""
+    task_secrets = current.get("secrets")
+    if not isinstance(task_secrets, TaskSecrets):
+        task_secrets = TaskSecrets()
+        current._update_env({"secrets": task_secrets})
     deco = next((d for d in decorators if d.name == "secrets"), None)
     if deco is None:
         return []
-    sources = [parse_source(s) for s in (deco.attributes.get("sources") or [])]
+    role = deco.attributes.get("role")
+    sources = [parse_source(s, role=role, environ=environ) for s in (deco.attributes.get("sources") or [])]
     fetched = []
     for source in sources:
         env_vars = fetch(source)
-        if env_vars is None:
-            continue
+        if not isinstance(env_vars, dict):
+            raise MetaflowException("Invalid env vars from secret %s: the backend gave no variables" % source)
+        task_secrets._mask(env_vars)
         check_variables(source, env_vars)
         fetched.append((source, env_vars))
     set_by = {}
@@ -111,4 +111,5 @@ def apply_secrets(decorators, environ=os.environ):
                 raise MetaflowException("Secret '%s' will inject '%s' as env var, but it already exists in env" % (source, key))
     for _, env_vars in fetched:
         environ.update(env_vars)
+        task_secrets._set(env_vars)
     return sorted(set_by)
