@@ -3,10 +3,13 @@
 // https with a self-signed certificate made by openssl at test time, and Azurite's basic OAuth mode
 // (bearer tokens checked for issuer, audience and expiry, not signature).
 import { spawnSync, type ChildProcess } from 'node:child_process';
+import { Agent as HttpsAgent } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import type { RequestPolicy, RequestPolicyFactory, WebResource as WebResourceLike } from '@azure/storage-blob';
 import { freePort } from './freePort';
 import { spawnGroup, stopGroup } from './processGroup';
 
@@ -122,4 +125,46 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     output: () => output,
     stop,
   };
+}
+
+/**
+ * A TokenCredential handing out unsigned JWTs of the shape Azurite's basic OAuth mode checks (issuer,
+ * storage audience, validity window); `expiresInSeconds` < 0 gives an expired token, `audience` another one.
+ */
+export function azuriteTokenCredential(options: { audience?: string; expiresInSeconds?: number } = {}): TokenCredential {
+  return {
+    async getToken(): Promise<AccessToken> {
+      const now = Math.floor(Date.now() / 1000);
+      const exp = now + (options.expiresInSeconds ?? 3600);
+      const part = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const claims = { aud: options.audience ?? 'https://storage.azure.com', iss: 'https://sts.windows.net/00000000-0000-0000-0000-000000000000/', iat: now - 60, nbf: now - 60, exp, oid: '11111111-1111-1111-1111-111111111111', tid: '00000000-0000-0000-0000-000000000000' };
+      const token = `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.${Buffer.from('unsigned').toString('base64url')}`;
+      // The SDK refreshes a token it believes is expired; report a future expiry so the server judges it.
+      return { token, expiresOnTimestamp: (now + 3600) * 1000 };
+    },
+  };
+}
+
+/** Request policies trusting this Azurite's self-signed certificate (https mode; none for http). */
+export function azuriteRequestPolicies(azurite: Azurite): RequestPolicyFactory[] {
+  if (!azurite.caCert) return [];
+  const agent = new HttpsAgent({ ca: azurite.caCert, keepAlive: true });
+  return [
+    {
+      create: (nextPolicy: RequestPolicy) => ({
+        sendRequest(request: WebResourceLike) {
+          request.agent = agent;
+          return nextPolicy.sendRequest(request);
+        },
+      }),
+    },
+  ];
+}
+
+/** Creates a container with the emulator's dev key (test setup only; product code is role-based). */
+export async function createAzuriteContainer(azurite: Azurite, name: string): Promise<void> {
+  const { BlobServiceClient, StorageSharedKeyCredential, newPipeline } = await import('@azure/storage-blob');
+  const pipeline = newPipeline(new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY));
+  pipeline.factories.unshift(...azuriteRequestPolicies(azurite));
+  await new BlobServiceClient(azurite.endpoint, pipeline).getContainerClient(name).createIfNotExists();
 }
