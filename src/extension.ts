@@ -33,6 +33,7 @@ import { RunLauncher } from './vscode/runLauncher';
 import { createRunnerFactory } from './vscode/runnerFactory';
 import { RunStatusBar } from './vscode/statusBarRuns';
 import { TerminalEnvironment } from './vscode/terminalEnvironment';
+import { AzureSignIn, type AzureSignInApi } from './vscode/azureSignIn';
 
 const PYTHON: vscode.DocumentSelector = { language: 'python' };
 
@@ -50,6 +51,8 @@ export interface MetaflowStudioApi {
   artifactExplorer: ArtifactExplorer;
   /** The interpreter runs use for a file, and its check (starts, Python 3.8 or newer). */
   interpreter: Pick<InterpreterService, 'select' | 'check'>;
+  /** Azure sign-in: the account, the status bar text, tokens from the chain, the token endpoint tasks get. */
+  azure: AzureSignInApi;
 }
 
 export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
@@ -69,8 +72,15 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
   const runDiagnostics = new RunDiagnostics();
   const runStatusBar = new RunStatusBar(runs);
   const interpreter = new InterpreterService({ log });
+  const azure = new AzureSignIn(log);
+  // A run without the token endpoint still runs; its tasks fall back to DefaultAzureCredential.
+  const azureGrants = () =>
+    azure.grantTaskAccess().catch((err: unknown) => {
+      log.warn(`Runs get no Azure token endpoint: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    });
   const runLauncher = new RunLauncher({
-    runners: createRunnerFactory({ analyzer: () => analyzer.load(), embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'), env: process.env }),
+    runners: createRunnerFactory({ analyzer: () => analyzer.load(), embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'), env: process.env, grants: azureGrants }),
     registry: runs,
     interpreter,
     output: runOutput,
@@ -118,8 +128,10 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
     vscode.workspace.registerTextDocumentContentProvider(COMPARE_SCHEME, runCompare),
     ...explorerCommands.register(),
     new TerminalEnvironment({ collection: context.environmentVariableCollection, extensionDir: context.extensionUri.fsPath, interpreter, log }),
+    azure,
+    ...azure.register(),
   );
-  return { artifactExplorer: explorer, documents, index, runs, runOutput, runDiagnostics, runStatusBar, interpreter };
+  return { artifactExplorer: explorer, documents, index, runs, runOutput, runDiagnostics, runStatusBar, interpreter, azure };
 }
 
 export function deactivate(): void {}

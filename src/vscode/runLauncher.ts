@@ -89,15 +89,18 @@ export class RunLauncher implements vscode.Disposable {
     const flowFile = request.uri.fsPath;
     let prepared: PreparedRun;
     let release: (() => Promise<void>) | undefined;
+    let ended: (() => void) | undefined;
     try {
       const made = await this.deps.runners(choice.python, request.kind === 'run' ? { flowFile, flowName: request.flowName } : undefined);
       release = made.release;
+      ended = made.ended;
       const common = { flowFile, flowName: request.flowName, tags: request.form.tags, maxWorkers: request.form.maxWorkers };
       if (request.kind === 'run') prepared = made.runner.run({ ...common, parameterArgs: request.form.parameterArgs, until: request.until });
       else if (request.kind === 'resume') prepared = await made.runner.resume({ ...common, step: request.step, originRunId: request.originRunId });
       else prepared = await made.runner.spin({ ...common, step: request.step ?? '', originRunId: request.originRunId });
     } catch (err) {
       void release?.();
+      ended?.();
       if (!(err instanceof RunRefused)) {
         void vscode.window.showErrorMessage(`Could not start ${request.flowName}: ${err instanceof Error ? err.message : String(err)}`);
         return undefined;
@@ -107,7 +110,18 @@ export class RunLauncher implements vscode.Disposable {
       return undefined;
     }
     void release?.();
-    return this.follow(prepared, flowFile, request.kind);
+    const run = this.follow(prepared, flowFile, request.kind);
+    if (ended) this.whenEnded(run, ended);
+    return run;
+  }
+
+  /** Grants given to a run's tasks (their Azure token secret) last as long as the run. */
+  private whenEnded(run: TrackedRun, ended: () => void): void {
+    const subscription = this.deps.registry.onDidEnd((r) => {
+      if (r !== run) return;
+      subscription.dispose();
+      ended();
+    });
   }
 
   private follow(prepared: PreparedRun, flowFile: string, kind: RunKind): TrackedRun {

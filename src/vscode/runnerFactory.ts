@@ -11,21 +11,30 @@ export interface PreparedRunner {
   runner: LocalRunner;
   /** Shuts down a worker started early that the run did not take (a refused run). */
   release(): Promise<void>;
+  /** Withdraws what the run's tasks were granted (their Azure token secret); call once the run has ended or was refused. */
+  ended(): void;
 }
+
+/** Extra environment for one run's tasks, withdrawn by revoke() (the Azure token endpoint's per-run secret). */
+export type TaskGrants = () => Promise<{ env: Record<string, string>; revoke(): void } | undefined>;
 
 export type RunnerFactory = (python: string, warm?: { flowFile: string; flowName?: string }) => Promise<PreparedRunner>;
 
-export function createRunnerFactory(deps: { analyzer: () => Promise<FlowAnalyzer | undefined>; embeddedPythonDir: string; env: NodeJS.ProcessEnv }): RunnerFactory {
+export function createRunnerFactory(deps: { analyzer: () => Promise<FlowAnalyzer | undefined>; embeddedPythonDir: string; env: NodeJS.ProcessEnv; grants?: TaskGrants }): RunnerFactory {
   return async (python, warm) => {
-    const launch = { env: deps.env, homeDir: os.homedir(), settings: { [PYTHON_SETTING]: python }, embeddedPythonDir: deps.embeddedPythonDir };
+    // Before the warm pool starts: its workers are the run's task processes and keep the environment they start with.
+    const grant = await deps.grants?.();
+    const ended = () => grant?.revoke();
+    const launch = { env: grant ? { ...deps.env, ...grant.env } : deps.env, homeDir: os.homedir(), settings: { [PYTHON_SETTING]: python }, embeddedPythonDir: deps.embeddedPythonDir };
     const warmPools = new PoolWarmer(launch);
     // Python's start and the flow import overlap the analysis, as in the CLI.
     if (warm) warmPools.warm(warm.flowFile, warm.flowName);
     const analyzer = await deps.analyzer();
     if (!analyzer) {
       await warmPools.dispose();
+      ended();
       throw new Error('the flow analyzer could not start (see the "Metaflow Studio" log)');
     }
-    return { runner: new LocalRunner({ ...launch, analyzer, warmPools }), release: () => warmPools.dispose() };
+    return { runner: new LocalRunner({ ...launch, analyzer, warmPools }), release: () => warmPools.dispose(), ended };
   };
 }

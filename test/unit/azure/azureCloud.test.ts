@@ -28,3 +28,12 @@ test('sovereign clouds use their own hosts and the microsoft-sovereign-cloud pro
 test('an unknown cloud names the setting, the value and the accepted names', () => {
   assert.throws(() => azureCloudConfig('AzureGermanCloud'), /metaflow\.azure\.cloud is "AzureGermanCloud".*AzureCloud, AzureChinaCloud, AzureUSGovernment/);
 });
+
+test('a session token expires at its JWT exp claim; an opaque one after a short default', async () => {
+  const { tokenExpiry, OPAQUE_TOKEN_LIFETIME_MS } = await import('../../../src/azure/tokenExpiry');
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const jwt = `${b64({ alg: 'none' })}.${b64({ aud: 'https://storage.azure.com', exp: 1_900_000_000 })}.`;
+  assert.equal(tokenExpiry(jwt, 5), 1_900_000_000_000);
+  assert.equal(tokenExpiry('opaque-token', 1000), 1000 + OPAQUE_TOKEN_LIFETIME_MS);
+  assert.equal(tokenExpiry(`${b64({})}.${b64({ exp: 'soon' })}.x`, 7), 7 + OPAQUE_TOKEN_LIFETIME_MS);
+});

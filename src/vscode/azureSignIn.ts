@@ -1,0 +1,169 @@
+// "Metaflow: Sign in to Azure", the status bar item showing the signed-in account, and the one Azure credential
+// the extension's Azure clients and the tasks' token endpoint share. Settings metaflow.azure.cloud / tenant /
+// debugLogging apply without a reload; a session change (sign-out, another account) forgets cached tokens.
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
+import * as vscode from 'vscode';
+import { type AzureCloudConfig, azureCloudConfig, AZURE_CLOUD_NAMES } from '../azure/azureCloud';
+import { AzureCredentials } from '../azure/azureCredentials';
+import { AzureSdkLogging } from '../azure/azureSdkLogging';
+import { redactSecrets } from '../azure/redact';
+import { TaskTokenEndpoint, type TokenGrant } from '../azure/tokenEndpoint';
+import { SOVEREIGN_ENVIRONMENT_SETTING, SovereignCloudMismatch, VsCodeAzureSession } from './azureSession';
+import type { Log } from './log';
+
+export const SIGN_IN_TO_AZURE_COMMAND = 'metaflow.signInToAzure';
+export const AZURE_CLOUD_SETTING = 'metaflow.azure.cloud';
+export const AZURE_TENANT_SETTING = 'metaflow.azure.tenant';
+export const AZURE_DEBUG_LOGGING_SETTING = 'metaflow.azure.debugLogging';
+
+/** What tests and other extensions reach through the extension's API. */
+export interface AzureSignInApi {
+  /** The signed-in account's label, or undefined. */
+  readonly account: string | undefined;
+  /** The status bar item's text. */
+  readonly statusText: string;
+  /** A token from the chain (the editor's account first), as the extension's Azure clients get it. */
+  getToken(scopes: string[]): Promise<AccessToken>;
+  /** What a run's tasks receive: the token endpoint's URL and a secret of their own. */
+  grantTaskAccess(): Promise<TokenGrant>;
+}
+
+export class AzureSignIn implements vscode.Disposable, AzureSignInApi {
+  private readonly item = vscode.window.createStatusBarItem('metaflow.azure', vscode.StatusBarAlignment.Left, 40);
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly sdkLogging: AzureSdkLogging;
+  private readonly endpoint: TaskTokenEndpoint;
+  private readonly session: VsCodeAzureSession;
+  private chain: AzureCredentials;
+  private signedInAs: string | undefined;
+  private reportedCloud: string | undefined;
+
+  /** Stable for holders (Blob, Key Vault clients): each request goes to the chain of the current settings. */
+  readonly credential: TokenCredential = { getToken: (scopes: string | string[], options?: GetTokenOptions) => this.chain.getToken(scopes, options) };
+
+  constructor(private readonly log: Log) {
+    this.session = new VsCodeAzureSession(() => this.chain.cloud);
+    this.chain = this.buildChain();
+    this.endpoint = new TaskTokenEndpoint({ credential: () => this.credential, log: (line) => log.warn(line) });
+    this.sdkLogging = new AzureSdkLogging((line) => log.info(`[Azure SDK] ${line}`), () => this.endpoint.liveSecrets());
+    this.sdkLogging.setDebug(this.setting<boolean>(AZURE_DEBUG_LOGGING_SETTING) === true);
+    this.item.name = 'Metaflow: Azure account';
+    this.item.command = SIGN_IN_TO_AZURE_COMMAND;
+    this.subscriptions.push(
+      vscode.authentication.onDidChangeSessions((e) => {
+        if (e.provider.id !== this.chain.cloud.vscodeAuthProvider) return;
+        this.chain.clear();
+        void this.refreshStatus();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(AZURE_DEBUG_LOGGING_SETTING)) this.sdkLogging.setDebug(this.setting<boolean>(AZURE_DEBUG_LOGGING_SETTING) === true);
+        if (e.affectsConfiguration(AZURE_CLOUD_SETTING) || e.affectsConfiguration(AZURE_TENANT_SETTING) || e.affectsConfiguration(SOVEREIGN_ENVIRONMENT_SETTING)) {
+          this.chain = this.buildChain();
+          void this.refreshStatus();
+        }
+      }),
+    );
+    this.render();
+    void this.refreshStatus();
+  }
+
+  register(): vscode.Disposable[] {
+    return [vscode.commands.registerCommand(SIGN_IN_TO_AZURE_COMMAND, () => this.signIn())];
+  }
+
+  get account(): string | undefined {
+    return this.signedInAs;
+  }
+
+  get statusText(): string {
+    return this.item.text;
+  }
+
+  getToken(scopes: string[]): Promise<AccessToken> {
+    return this.credential.getToken(scopes) as Promise<AccessToken>;
+  }
+
+  grantTaskAccess(): Promise<TokenGrant> {
+    return this.endpoint.grant();
+  }
+
+  /** Interactive: VS Code shows its sign-in when there is no session yet. The account label, or undefined. */
+  async signIn(): Promise<string | undefined> {
+    const { cloud, tenant } = this.chain;
+    try {
+      const storage = await this.session.getToken([cloud.storageScope], { tenant, interactive: true });
+      // Key Vault needs a token of its own audience; asked silently first, so one sign-in usually covers both.
+      const vault = (await this.session.getToken([cloud.keyVaultScope], { tenant, interactive: false }).catch(() => undefined)) ?? (await this.session.getToken([cloud.keyVaultScope], { tenant, interactive: true }));
+      this.chain.clear();
+      this.signedInAs = storage?.account ?? vault?.account;
+      this.render();
+      if (this.signedInAs) this.log.info(`Signed in to Azure (${cloud.name}${tenant ? `, tenant ${tenant}` : ''}) as ${this.signedInAs}.`);
+      return this.signedInAs;
+    } catch (err) {
+      this.reportSignInFailure(err);
+      return undefined;
+    }
+  }
+
+  private reportSignInFailure(err: unknown): void {
+    const message = redactSecrets(err instanceof Error ? err.message : String(err));
+    this.log.warn(`Sign in to Azure failed: ${message}`);
+    if (err instanceof SovereignCloudMismatch && err.cloud.vscodeSovereignEnvironment) {
+      const fix = `Set ${SOVEREIGN_ENVIRONMENT_SETTING} to "${err.cloud.vscodeSovereignEnvironment}"`;
+      void vscode.window.showErrorMessage(message, fix).then((picked) => (picked === fix ? vscode.workspace.getConfiguration().update(SOVEREIGN_ENVIRONMENT_SETTING, err.cloud.vscodeSovereignEnvironment, vscode.ConfigurationTarget.Global) : undefined));
+      return;
+    }
+    void vscode.window.showErrorMessage(`Sign in to Azure failed: ${message}. You can also sign in with \`az login\` in a terminal, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.`);
+  }
+
+  /** Silent: shows the account the editor already holds, without any prompt. */
+  async refreshStatus(): Promise<void> {
+    const { cloud, tenant } = this.chain;
+    const token = await this.session.getToken([cloud.storageScope], { tenant, interactive: false }).catch(() => undefined);
+    this.signedInAs = token?.account;
+    this.render();
+  }
+
+  private buildChain(): AzureCredentials {
+    return new AzureCredentials({ cloud: this.cloudSetting(), tenant: this.setting<string>(AZURE_TENANT_SETTING)?.trim() || undefined, editor: this.session });
+  }
+
+  private cloudSetting(): AzureCloudConfig {
+    const name = this.setting<string>(AZURE_CLOUD_SETTING) ?? 'AzureCloud';
+    try {
+      const cloud = azureCloudConfig(name, AZURE_CLOUD_SETTING);
+      this.reportedCloud = undefined;
+      return cloud;
+    } catch (err) {
+      if (this.reportedCloud !== name) {
+        this.reportedCloud = name;
+        this.log.warn(`${err instanceof Error ? err.message : String(err)} Using AzureCloud (one of ${AZURE_CLOUD_NAMES.join(', ')}).`);
+      }
+      return azureCloudConfig('AzureCloud');
+    }
+  }
+
+  private setting<T>(id: string): T | undefined {
+    return vscode.workspace.getConfiguration().get<T>(id);
+  }
+
+  private render(): void {
+    const { cloud, tenant } = this.chain;
+    const where = `${cloud.name}${tenant ? `, tenant ${tenant}` : ''}`;
+    if (this.signedInAs) {
+      this.item.text = `$(azure) ${this.signedInAs}`;
+      this.item.tooltip = `Metaflow signs in to Azure (${where}) as ${this.signedInAs}, the account VS Code holds. Click to sign in again.`;
+    } else {
+      this.item.text = '$(sign-in) Sign in to Azure';
+      this.item.tooltip = `Sign in to Azure (${where}) with the Microsoft account VS Code holds, for the Azure datastore and Key Vault secrets.`;
+    }
+    this.item.show();
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.item.dispose();
+    this.sdkLogging.dispose();
+    void this.endpoint.dispose();
+  }
+}
