@@ -2,6 +2,9 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createFlowAnalyzer } from '../flow/analyzer';
+import { azureCloudConfig } from '../azure/azureCloud';
+import { AzureCredentials } from '../azure/azureCredentials';
+import { AzureBlobStorage } from '../datastore/azure/azureBlobStorage';
 import { ConsoleFormatter } from '../runtime/consoleFormat';
 import type { RunEvent } from '../runtime/events';
 import { type CommonOptions, LocalRunner, type PreparedRun, RunRefused } from '../runtime/localRunner';
@@ -38,8 +41,15 @@ function onlyValue(p: ParsedArgs, name: string, allowed: string, what: string): 
   if (value !== undefined && value !== allowed) throw new UsageError(`--${name} ${value} is not available here: ${what} (use --${name} ${allowed})`);
 }
 
+/** `--datastore local|azure` stands for METAFLOW_DEFAULT_DATASTORE, as Metaflow's top-level option. */
+function datastoreEnv(p: ParsedArgs, io: CliIO): NodeJS.ProcessEnv {
+  const value = lastOption(p, 'datastore');
+  if (value === undefined) return io.env;
+  if (value !== 'local' && value !== 'azure') throw new UsageError(`--datastore ${value} is not available here: use --datastore local or --datastore azure`);
+  return { ...io.env, METAFLOW_DEFAULT_DATASTORE: value };
+}
+
 function commonOptions(p: ParsedArgs, flowFile: string, io: CliIO): CommonOptions {
-  onlyValue(p, 'datastore', 'local', 'local runs use the local datastore');
   onlyValue(p, 'metadata', 'local', 'runs are recorded in the local datastore');
   onlyValue(p, 'environment', 'local', 'steps run in the interpreter the run uses');
   // The run event stream is the one record of a run here: Metaflow's null sidecars (its defaults) are all there is.
@@ -130,9 +140,13 @@ async function drive(prepare: () => Promise<PreparedRun>, io: CliIO, json: boole
   return result.status === 'cancelled' ? 130 : 1;
 }
 
-async function runner(io: CliIO, warmPools?: PoolWarmer): Promise<LocalRunner> {
+async function runner(io: CliIO, p: ParsedArgs, warmPools?: PoolWarmer): Promise<LocalRunner> {
   const analyzer = await createFlowAnalyzer();
-  return new LocalRunner({ analyzer, env: io.env, homeDir: os.homedir(), warmPools });
+  const env = datastoreEnv(p, io);
+  // In a terminal there is no editor account: the scheduler signs in as the tasks do, with DefaultAzureCredential.
+  const azureStorage = (config: Parameters<typeof AzureBlobStorage.fromConfig>[0]) =>
+    AzureBlobStorage.fromConfig(config, new AzureCredentials({ cloud: azureCloudConfig() }));
+  return new LocalRunner({ analyzer, env, homeDir: os.homedir(), warmPools, azureStorage });
 }
 
 function flowFileArg(p: ParsedArgs, io: CliIO, verb: string): string {
@@ -144,7 +158,7 @@ function flowFileArg(p: ParsedArgs, io: CliIO, verb: string): string {
 const runCommand: CliCommand = {
   name: 'run',
   summary: 'Run a flow locally with the embedded runtime',
-  usage: 'run FLOW.py [--flow NAME] [--<param> VALUE]... [--max-workers N] [--max-num-splits N] [--tag T]... [--max-log-size MB] [--until STEP] [--run-id-file FILE] [--quiet] [--json]',
+  usage: 'run FLOW.py [--flow NAME] [--<param> VALUE]... [--max-workers N] [--max-num-splits N] [--tag T]... [--max-log-size MB] [--until STEP] [--datastore local|azure] [--run-id-file FILE] [--quiet] [--json]',
   async run(args, io) {
     const p = parseVerbArgs(args, { ...COMMON, until: { type: 'string' } }, true);
     const file = flowFileArg(p, io, 'run');
@@ -154,7 +168,7 @@ const runCommand: CliCommand = {
     const warmPools = new PoolWarmer({ env: io.env, homeDir: os.homedir() });
     warmPools.warm(file, common.flowName);
     try {
-      const r = await runner(io, warmPools);
+      const r = await runner(io, p, warmPools);
       return await drive(async () => r.run({ ...common, parameterArgs: p.unknown, until: lastOption(p, 'until') }), io, p.flags.has('json'), p.flags.has('quiet'));
     } finally {
       await warmPools.dispose();
@@ -171,7 +185,7 @@ const resumeCommand: CliCommand = {
     const file = flowFileArg(p, io, 'resume');
     if (p.positional.length > 2) throw new UsageError(`unexpected argument '${p.positional[2]}'`);
     const common = commonOptions(p, file, io);
-    const r = await runner(io);
+    const r = await runner(io, p);
     return drive(() => r.resume({ ...common, step: p.positional[1], originRunId: lastOption(p, 'origin-run-id') }), io, p.flags.has('json'), p.flags.has('quiet'));
   },
 };
@@ -187,7 +201,7 @@ const spinCommand: CliCommand = {
     if (!step) throw new UsageError('spin needs the step to run');
     if (p.positional.length > 2) throw new UsageError(`unexpected argument '${p.positional[2]}'`);
     const common = commonOptions(p, file, io);
-    const r = await runner(io);
+    const r = await runner(io, p);
     return drive(() => r.spin({ ...common, step, originRunId: lastOption(p, 'origin-run-id') }), io, p.flags.has('json'), p.flags.has('quiet'));
   },
 };

@@ -56,12 +56,19 @@ export class AttemptLog {
 
   /** `pathFor('runtime_stdout.log')` gives the attempt file's absolute path. */
   persist(pathFor: (name: string) => string, now: number): void {
+    for (const [name, text] of this.render(now)) writeFileAtomicSync(pathFor(name), text);
+  }
+
+  /** The attempt's log files as [name, contents] (an empty stream has none), for datastores that are not a folder. */
+  render(now: number): Array<[string, string]> {
     const note = (stream: 'stdout' | 'stderr') =>
       formatMflogLineMicros('runtime', `[log truncated: the ${stream} of this attempt exceeded ${Math.round(this.maxBytes / 1048576)} MB]`, this.stamp(stream, now), this.nextId());
     const out = this.truncated.stdout ? [...this.out, note('stdout')] : this.out;
     const err = this.truncated.stderr ? [...this.err, note('stderr')] : this.err;
     // An empty stream is not written: readers treat a missing log as empty, and it saves two files per task.
-    if (out.length) writeFileAtomicSync(pathFor('runtime_stdout.log'), `${out.join('\n')}\n`);
-    if (err.length) writeFileAtomicSync(pathFor('runtime_stderr.log'), `${err.join('\n')}\n`);
+    const files: Array<[string, string]> = [];
+    if (out.length) files.push(['runtime_stdout.log', `${out.join('\n')}\n`]);
+    if (err.length) files.push(['runtime_stderr.log', `${err.join('\n')}\n`]);
+    return files;
   }
 }

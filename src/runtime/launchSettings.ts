@@ -6,6 +6,7 @@ import { MetaflowConfig } from '../config/metaflowConfig';
 import { resolveInterpreter } from '../config/pythonInterpreter';
 import { resolveRuntimeSettings, type RuntimeSettings } from '../config/runtimeSettings';
 import { locateEmbeddedPython } from './embeddedPython';
+import { azureDatastoreConfig, datastoreKind, type AzureDatastoreConfig } from '../datastore/azure/azureConfig';
 import type { WorkerLaunchOptions } from './workers/workerPool';
 
 export interface LaunchDeps {
@@ -37,4 +38,10 @@ export function launchOptionsFor(deps: LaunchDeps, settings: RuntimeSettings, fl
     flowName,
     env,
   };
+}
+
+/** Which datastore task data goes to (METAFLOW_DEFAULT_DATASTORE, `--datastore`); throws naming the bad setting. */
+export function datastoreFor(deps: LaunchDeps, flowDir: string): { kind: 'local' } | { kind: 'azure'; azure: AzureDatastoreConfig } {
+  const config = MetaflowConfig.load({ env: deps.env, startDir: flowDir, homeDir: deps.homeDir ?? os.homedir(), settings: deps.settings });
+  return datastoreKind(config) === 'azure' ? { kind: 'azure', azure: azureDatastoreConfig(config) } : { kind: 'local' };
 }

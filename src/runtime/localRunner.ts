@@ -11,7 +11,10 @@ import { readLatestRun } from '../datastore/localMetadata';
 import { scanRun } from '../datastore/runScan';
 import { mirrorTasks } from '../datastore/spinMirror';
 import { embeddedMetaflowVersion } from './embeddedPython';
-import { launchOptionsFor, runtimeSettingsFor } from './launchSettings';
+import { datastoreFor, launchOptionsFor, runtimeSettingsFor } from './launchSettings';
+import type { AzureDatastoreConfig } from '../datastore/azure/azureConfig';
+import type { DatastoreStorage } from '../datastore/storage/types';
+import type { TaskDatastore } from './workerProtocol';
 import type { PoolWarmer } from './poolWarmer';
 import { buildResumeSpec, feedingSteps, planSpin, runsWithSteps, stepsBefore } from './originPlan';
 import { extractParameters } from './parameterValues';
@@ -55,6 +58,8 @@ export interface LocalRunnerDeps {
   poolFactory?: (options: WorkerLaunchOptions, settings: RuntimeSettings) => WorkerPool;
   /** A fork-server started while the flow was analysed; used when it launched the same worker. */
   warmPools?: PoolWarmer;
+  /** Opens the Azure datastore (METAFLOW_DEFAULT_DATASTORE=azure) with the signed-in credential. */
+  azureStorage?: (config: AzureDatastoreConfig) => DatastoreStorage;
 }
 
 export interface CommonOptions {
@@ -109,6 +114,8 @@ interface Context {
   root: string;
   createdRoot: boolean;
   launch: WorkerLaunchOptions;
+  /** Set when task data goes to Azure Blob (metadata stays in `root`). */
+  remote?: { datastore: TaskDatastore; storage: DatastoreStorage };
 }
 
 export class LocalRunner {
@@ -152,7 +159,22 @@ export class LocalRunner {
     if (settings.maxNumSplits < 1) throw new RunRefused(`--max-num-splits must be at least 1 (got ${settings.maxNumSplits})`);
     const { root, created } = resolveLocalRoot(flowDir, settings.sysrootLocal);
     const launch = launchOptionsFor(this.deps, settings, flowFile, flow.name);
-    return { flow, flowFile, settings, root, createdRoot: created, launch };
+    return { flow, flowFile, settings, root, createdRoot: created, launch, remote: this.remoteDatastore(flowDir) };
+  }
+
+  private remoteDatastore(flowDir: string): Context['remote'] {
+    let chosen;
+    try {
+      chosen = datastoreFor(this.deps, flowDir);
+    } catch (err) {
+      throw new RunRefused((err as Error).message);
+    }
+    if (chosen.kind === 'local') return undefined;
+    if (!this.deps.azureStorage) throw new RunRefused('the Azure datastore (METAFLOW_DEFAULT_DATASTORE=azure) is not available here: this runner was started without Azure access');
+    return {
+      datastore: { type: 'azure', root: chosen.azure.sysroot, endpoint: chosen.azure.endpoint },
+      storage: this.deps.azureStorage(chosen.azure),
+    };
   }
 
   private pool(ctx: Context): WorkerPool {
@@ -178,6 +200,8 @@ export class LocalRunner {
       metaflowVersion: embeddedMetaflowVersion(ctx.launch.pythonPath),
       runIdFile: options.runIdFile,
       projectTags: projectSystemTags(ctx.flow, ctx.settings.user, ctx.launch.env),
+      taskDatastore: ctx.remote?.datastore,
+      taskStorage: ctx.remote?.storage,
     };
   }
 

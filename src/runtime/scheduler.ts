@@ -10,7 +10,8 @@ import type { RunEvent, RunKind, RunOutcome, TaskOutcome } from './events';
 import { EventStream } from './eventStream';
 import { GraphWalker, type Launch, type TransitionResult, type WalkTask } from './graphWalk';
 import { effectivePolicies, taskPolicy, type TaskPolicy } from './taskPolicy';
-import type { TaskResult, TaskSpec } from './workerProtocol';
+import type { TaskDatastore, TaskResult, TaskSpec } from './workerProtocol';
+import type { DatastoreStorage } from '../datastore/storage/types';
 import type { WorkerPool, WorkerPoolListener } from './workers/workerPool';
 import { type Clock, systemClock } from './clock';
 import { LaunchQueue } from './launchQueue';
@@ -60,6 +61,12 @@ export interface RunRequest {
   runIdFile?: string;
   /** `project:` / `project_branch:` tags of a `@project` flow (src/runtime/projectTags.ts). */
   projectTags?: string[];
+  /**
+   * Task data elsewhere than `datastoreRoot` (Azure Blob): the workers write it there, and the scheduler its
+   * runtime logs and `<attempt>.runtime` through `taskStorage`. Metadata and `latest_run` stay local, as Metaflow's.
+   */
+  taskDatastore?: TaskDatastore;
+  taskStorage?: DatastoreStorage;
 }
 
 export interface SchedulerDeps {
@@ -310,6 +317,7 @@ class RunExecution implements WorkerPoolListener {
       tags: this.req.tags,
       origin_run_id: this.req.resume?.originRunId,
       env: this.req.env,
+      datastore: this.req.taskDatastore,
     };
   }
 
@@ -530,13 +538,28 @@ class RunExecution implements WorkerPoolListener {
 
   private persistAttempt(state: TaskState, exitCode: number | null, ok: boolean): void {
     const pathFor = (name: string) => this.layout.attemptFile(this.flowName, this.runId, state.step, state.taskId, state.attempt, name);
+    const runtime = JSON.stringify({ return_code: exitCode, killed: state.killedByRuntime || state.timedOut, success: ok });
+    if (state.kind !== 'clone' && this.req.taskStorage) {
+      this.persistToStorage(this.req.taskStorage, state, runtime);
+      return;
+    }
     try {
       if (state.kind === 'clone') return;
       state.log.persist(pathFor, this.clock.now());
-      writeFileAtomicSync(pathFor('runtime'), JSON.stringify({ return_code: exitCode, killed: state.killedByRuntime || state.timedOut, success: ok }));
+      writeFileAtomicSync(pathFor('runtime'), runtime);
     } catch (err) {
       this.failure = this.failure ?? `cannot write the logs of ${this.pathspec(state)}: ${(err as Error).message}`;
     }
+  }
+
+  /** The same files into a remote datastore; the run ends only once they are written. */
+  private persistToStorage(storage: DatastoreStorage, state: TaskState, runtime: string): void {
+    const key = (name: string) => `${this.flowName}/${this.runId}/${state.step}/${state.taskId}/${state.attempt}.${name}`;
+    const files: Array<[string, string]> = [...state.log.render(this.clock.now()), ['runtime', runtime]];
+    const write = Promise.all(files.map(([name, text]) => storage.write(key(name), text))).catch((err: Error) => {
+      this.failure = this.failure ?? `cannot write the logs of ${this.pathspec(state)} to ${storage.describe(key(''))}: ${err.message}`;
+    });
+    this.track(write);
   }
 
   private scheduleRetry(state: TaskState): void {

@@ -16,7 +16,7 @@ class MetaflowAzurePackageError(MetaflowException):
     headline = "Missing required packages 'azure-identity' and 'azure-storage-blob'"
 
     def __init__(self, missing=None):
-        detail = " (%s)" % missing if missing else ""
+        detail = " (no module named %r)" % missing if missing else ""
         MetaflowException.__init__(
             self,
             "The Azure datastore needs the Azure SDK for Python in the interpreter that runs the flow%s. "

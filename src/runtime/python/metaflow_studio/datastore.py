@@ -31,6 +31,10 @@ def latest_done_attempt(path):
         names = os.listdir(path)
     except FileNotFoundError:
         return None
+    return latest_done_attempt_of(names)
+
+
+def latest_done_attempt_of(names):
     started = [int(n.split(".", 1)[0]) for n in names if n.endswith(".attempt.json") and n.split(".", 1)[0].isdigit()]
     started = [a for a in started if a < MAX_ATTEMPTS]
     if not started:
@@ -39,6 +43,39 @@ def latest_done_attempt(path):
     if "%d.DONE.lock" % newest not in names:
         return None
     return newest
+
+
+class LocalTaskFiles(object):
+    """The attempt files of one task in a local task directory."""
+
+    ds_type = DS_TYPE
+
+    def __init__(self, path):
+        self.path = path
+
+    def names(self):
+        try:
+            return os.listdir(self.path)
+        except FileNotFoundError:
+            return []
+
+    def read_json(self, name):
+        """The parsed file, or None when it does not exist."""
+        try:
+            return read_json(os.path.join(self.path, name))
+        except FileNotFoundError:
+            return None
+
+    def read_bytes(self, name):
+        try:
+            with open(os.path.join(self.path, name), "rb") as f:
+                return f.read()
+        except OSError:
+            return None
+
+    def write_json(self, name, obj):
+        makedirs(self.path)
+        write_json(os.path.join(self.path, name), obj)
 
 
 class BlobCache(object):
@@ -63,26 +100,28 @@ class BlobCache(object):
 class TaskReader(object):
     """A finished task attempt, read-only. `reader[name]` unpickles one artifact on demand."""
 
-    def __init__(self, root, flow, run_id, step, task_id, cache, attempt=None):
+    def __init__(self, root, flow, run_id, step, task_id, cache, attempt=None, files=None):
         self.root = root
         self.flow = flow
         self.run_id = run_id
         self.step_name = step
         self.task_id = task_id
         self.path = task_dir(root, flow, run_id, step, task_id)
+        # Attempt files live in the datastore (local directory or Azure blobs); `_meta` stays local.
+        self.files = files if files is not None else LocalTaskFiles(self.path)
         self.cache = cache
         self._attempt = attempt
         self._data = None
         self._values = {}
 
     @classmethod
-    def from_pathspec(cls, root, flow, pathspec, cache):
+    def from_pathspec(cls, root, flow, pathspec, cache, backend=None):
         parts = pathspec.split("/")
-        if len(parts) == 4:
-            return cls(root, flow, parts[0], parts[1], parts[2], cache, attempt=int(parts[3]))
-        if len(parts) != 3:
+        if len(parts) not in (3, 4):
             raise DataMissing("Input path %r is not of the form run/step/task" % pathspec)
-        return cls(root, flow, parts[0], parts[1], parts[2], cache)
+        files = backend.task_files(flow, parts[0], parts[1], parts[2]) if backend is not None else None
+        attempt = int(parts[3]) if len(parts) == 4 else None
+        return cls(root, flow, parts[0], parts[1], parts[2], cache, attempt=attempt, files=files)
 
     @property
     def pathspec(self):
@@ -97,15 +136,14 @@ class TaskReader(object):
         if self._data is not None:
             return
         if self._attempt is None:
-            self._attempt = latest_done_attempt(self.path)
+            self._attempt = latest_done_attempt_of(self.files.names())
             if self._attempt is None:
                 raise DataMissing(
                     "Task %s/%s has no finished attempt in %s (it did not run, is still running, or failed before "
-                    "writing its data)." % (self.flow, self.pathspec, self.path)
+                    "writing its data)." % (self.flow, self.pathspec, getattr(self.files, "where", self.path))
                 )
-        try:
-            self._data = read_json(os.path.join(self.path, "%d.data.json" % self._attempt))
-        except FileNotFoundError:
+        self._data = self.files.read_json("%d.data.json" % self._attempt)
+        if self._data is None:
             raise DataMissing("Task %s/%s attempt %d has no data.json" % (self.flow, self.pathspec, self._attempt))
 
     @property
@@ -150,7 +188,9 @@ class TaskReader(object):
 class MetadataWriter(object):
     """The local metadata provider's files for one task (`_meta/` under the task directory)."""
 
-    def __init__(self, root, flow, run_id, step, task_id, user, tags, system_tags):
+    def __init__(self, root, flow, run_id, step, task_id, user, tags, system_tags, ds_type=DS_TYPE, ds_root=None):
+        self.ds_type = ds_type
+        self.ds_root = ds_root
         self.flow = flow
         self.run_id = run_id
         self.step = step
@@ -205,7 +245,7 @@ class MetadataWriter(object):
 
     def register_artifacts(self, attempt, objects, info, ds_root):
         ts = int(round(time.time() * 1000))
-        location = ":root:%s" % ds_root
+        location = ":root:%s" % (self.ds_root or ds_root)
         for name, sha in objects.items():
             write_json(
                 os.path.join(self.meta_dir, "%d_artifact_%s.json" % (attempt, name)),
@@ -218,7 +258,7 @@ class MetadataWriter(object):
                     "content_type": info[name]["encoding"],
                     "type": "metaflow.artifact",
                     "sha": sha,
-                    "ds_type": DS_TYPE,
+                    "ds_type": self.ds_type,
                     "location": location,
                     "flow_id": self.flow,
                     "user_name": self.user,
@@ -239,7 +279,7 @@ class UnpicklableArtifact(Exception):
 class TaskWriter(object):
     """One attempt of one task being written. Inherited artifacts are copied by reference (sha)."""
 
-    def __init__(self, root, flow, run_id, step, task_id, attempt, store, cache, metadata):
+    def __init__(self, root, flow, run_id, step, task_id, attempt, store, cache, metadata, files=None):
         self.root = root
         self.flow = flow
         self.run_id = run_id
@@ -247,6 +287,7 @@ class TaskWriter(object):
         self.task_id = task_id
         self.attempt = attempt
         self.path = task_dir(root, flow, run_id, step, task_id)
+        self.files = files if files is not None else LocalTaskFiles(self.path)
         self.store = store
         self.cache = cache
         self.metadata = metadata
@@ -255,14 +296,14 @@ class TaskWriter(object):
         self._values = {}
 
     def _file(self, name):
-        return os.path.join(self.path, "%d.%s" % (self.attempt, name))
+        return "%d.%s" % (self.attempt, name)
 
     def init_attempt(self):
         self.metadata.ensure_dirs()
-        write_json(self._file("attempt.json"), {"time": time.time()})
+        self.files.write_json(self._file("attempt.json"), {"time": time.time()})
 
     def save_metadata(self, name, obj):
-        write_json(self._file(name), obj)
+        self.files.write_json(self._file(name), obj)
 
     # Read access to what this task already holds (parameters passed down, merged artifacts).
     def __contains__(self, name):
@@ -305,7 +346,7 @@ class TaskWriter(object):
         self.save_metadata(
             "data.json",
             {
-                "datastore": DS_TYPE,
+                "datastore": self.files.ds_type,
                 "version": "1.0",
                 "attempt": self.attempt,
                 "python_version": sys.version,
@@ -333,6 +374,6 @@ def ensure_self_json(path, obj):
     write_json(target, obj, overwrite=False)
 
 
-def open_store(root, flow):
-    store = ContentStore(root, flow)
+def open_store(root, flow, backend=None):
+    store = backend.content_store(flow) if backend is not None else ContentStore(root, flow)
     return store, BlobCache(store)

@@ -2,6 +2,7 @@
 
 import sys
 
+from .azure_errors import MetaflowAzurePackageError, MetaflowAzureStorageError, MetaflowAzureAuthenticationError, MetaflowAzureAuthorizationError, MetaflowAzureResourceError
 from .clone_task import run_clone
 from .params_task import run_params
 from .step_task import run_step
@@ -22,3 +23,17 @@ def run_task(spec, loaded):
     except TaskFailure as e:
         sys.stderr.write("%s\n" % e.message)
         return result(False, exception=exception_info(e.kind, e.message), retry_allowed=e.retry_allowed)
+    except AZURE_ERRORS as e:
+        # The datastore could not be opened or written: a message with the fix, not an SDK traceback.
+        sys.stderr.write("%s: %s\n" % (e.headline, e))
+        kind = "metaflow.exception.%s" % type(e).__name__
+        return result(False, exception=exception_info(kind, str(e)), retry_allowed=not isinstance(e, MetaflowAzurePackageError))
+
+
+AZURE_ERRORS = (
+    MetaflowAzurePackageError,
+    MetaflowAzureStorageError,
+    MetaflowAzureAuthenticationError,
+    MetaflowAzureAuthorizationError,
+    MetaflowAzureResourceError,
+)

@@ -9,6 +9,7 @@ import time
 from metaflow.exception import MetaflowUnknownUser
 from metaflow.version import __version__
 
+from .azure_datastore import open_backend
 from .datastore import MetadataWriter, TaskReader, TaskWriter, ensure_self_json, open_store
 from .protocol_messages import exception_info, task_result  # noqa: F401 (exception_info: re-exported)
 
@@ -133,13 +134,22 @@ class TaskContext(object):
         self.sys_tags = system_tags(self.user)
         self.project = project_info(self.flow_cls, self.flow_name, self.user)
         self.sys_tags += project_system_tags(self.project)
-        self.store, self.cache = open_store(self.root, self.flow_name)
-        self.meta = MetadataWriter(self.root, self.flow_name, self.run_id, self.step, self.task_id, self.user, self.tags, self.sys_tags)
-        self.writer = TaskWriter(self.root, self.flow_name, self.run_id, self.step, self.task_id, self.attempt, self.store, self.cache, self.meta)
+        # Metadata (`_meta`) is always local; task data goes to the datastore the spec names.
+        self.backend = open_backend(spec.get("datastore"))
+        self.ds_type = self.backend.ds_type if self.backend else "local"
+        self.ds_root = self.backend.ds_root if self.backend else self.root
+        if self.backend:
+            # The Client inside the task (current.run, get_cards) reads this run from the same service.
+            os.environ.setdefault("METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT", self.backend.store.endpoint)
+        self.store, self.cache = open_store(self.root, self.flow_name, self.backend)
+        self.meta = MetadataWriter(self.root, self.flow_name, self.run_id, self.step, self.task_id, self.user, self.tags, self.sys_tags,
+                                   ds_type=self.ds_type, ds_root=self.ds_root)
+        files = self.backend.task_files(self.flow_name, self.run_id, self.step, self.task_id) if self.backend else None
+        self.writer = TaskWriter(self.root, self.flow_name, self.run_id, self.step, self.task_id, self.attempt, self.store, self.cache, self.meta, files)
         self.attempt_tags = ["attempt_id:%d" % self.attempt]
 
     def reader(self, pathspec):
-        return TaskReader.from_pathspec(self.root, self.flow_name, pathspec, self.cache)
+        return TaskReader.from_pathspec(self.root, self.flow_name, pathspec, self.cache, self.backend)
 
     def ensure_parents(self):
         """Flow, run and step `_self.json` (written once; the scheduler normally does it first)."""
@@ -165,8 +175,8 @@ class TaskContext(object):
             data += [
                 ("attempt", str(self.attempt), "attempt", tags),
                 ("origin-run-id", str(origin_run_id), "origin-run-id", tags),
-                ("ds-type", "local", "ds-type", tags),
-                ("ds-root", self.root, "ds-root", tags),
+                ("ds-type", self.ds_type, "ds-type", tags),
+                ("ds-root", self.ds_root, "ds-root", tags),
             ]
         data += [
             ("runtime", "dev", "runtime", tags),

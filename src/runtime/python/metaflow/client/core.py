@@ -11,7 +11,7 @@ import re
 
 from metaflow.exception import MetaflowNamespaceMismatch, MetaflowNotFound
 from metaflow.includefile import IncludedFile
-from metaflow_studio.datastore import BlobCache, TaskReader, latest_done_attempt
+from metaflow_studio.datastore import BlobCache, LocalTaskFiles, TaskReader, latest_done_attempt_of
 from metaflow_studio.storage import ContentStore, read_json
 
 from .current_namespace import datastore_root, get_namespace
@@ -23,6 +23,28 @@ def _read_self(path):
         return read_json(os.path.join(path, "_meta", "_self.json"))
     except (OSError, ValueError):
         return None
+
+
+def _newest_datum(task_path, field):
+    names = sorted(glob.glob(os.path.join(task_path, "_meta", "sysmeta_%s_*.json" % field)),
+                   key=lambda p: int(p.rsplit("_", 1)[1].split(".")[0]) if p.rsplit("_", 1)[1].split(".")[0].isdigit() else 0)
+    for path in reversed(names):
+        try:
+            return read_json(path).get("value")
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def _task_backend(task_path):
+    """The Azure backend of a task whose metadata says its data is in Azure Blob, else None."""
+    if _newest_datum(task_path, "ds-type") != "azure":
+        return None
+    metadata = {"ds-root": _newest_datum(task_path, "ds-root")}
+    from metaflow_studio.azure_datastore import AzureBackend
+    from metaflow_studio.azure_storage import ENDPOINT_ENV
+
+    return AzureBackend.open(metadata.get("ds-root") or os.environ.get("METAFLOW_DATASTORE_SYSROOT_AZURE", ""), os.environ.get(ENDPOINT_ENV))
 
 
 def _int_or_str(value):
@@ -198,7 +220,11 @@ class Task(MetaflowObject):
         self._attempt = attempt
         super(Task, self).__init__(pathspec, **kwargs)
         flow, run_id, step, task_id = self.path_components
-        self._reader = TaskReader(self._root, flow, run_id, step, task_id, BlobCache(ContentStore(self._root, flow)), attempt=attempt)
+        # Metadata is local; the task's data lives where its ds-type/ds-root metadata says (local or Azure Blob).
+        backend = _task_backend(self._path)
+        store = backend.content_store(flow) if backend is not None else ContentStore(self._root, flow)
+        self._files = backend.task_files(flow, run_id, step, task_id) if backend is not None else LocalTaskFiles(self._path)
+        self._reader = TaskReader(self._root, flow, run_id, step, task_id, BlobCache(store), attempt=attempt, files=self._files)
 
     def _run_object(self):
         return _read_self(os.path.dirname(os.path.dirname(self._path)))
@@ -224,7 +250,7 @@ class Task(MetaflowObject):
 
     @property
     def current_attempt(self):
-        attempt = latest_done_attempt(self._path)
+        attempt = latest_done_attempt_of(self._files.names())
         return 0 if attempt is None else attempt
 
     def _artifact_value(self, name, default=None):
@@ -249,6 +275,10 @@ class Task(MetaflowObject):
     def finished_at(self):
         import datetime
 
+        if not isinstance(self._files, LocalTaskFiles):
+            # Blob times are the service's; the attempt-done metadatum is when the task said it finished.
+            stamp = self._metadata_stamps().get("attempt-done")
+            return datetime.datetime.fromtimestamp(stamp / 1000.0) if stamp else None
         path = os.path.join(self._path, "%d.DONE.lock" % self.current_attempt)
         try:
             return datetime.datetime.fromtimestamp(os.path.getmtime(path))
@@ -262,6 +292,12 @@ class Task(MetaflowObject):
 
     @property
     def metadata_dict(self):
+        return self._metadata_with_stamps()[0]
+
+    def _metadata_stamps(self):
+        return self._metadata_with_stamps()[1]
+
+    def _metadata_with_stamps(self):
         out = {}
         stamps = {}
         for path in glob.glob(os.path.join(self._path, "_meta", "sysmeta_*.json")):
@@ -274,7 +310,7 @@ class Task(MetaflowObject):
             if field and ts >= stamps.get(field, -1):
                 stamps[field] = ts
                 out[field] = datum.get("value")
-        return out
+        return out, stamps
 
     @property
     def metadata(self):
@@ -285,12 +321,10 @@ class Task(MetaflowObject):
         attempt = self.current_attempt if self._attempt is None else self._attempt
         lines = []
         for source in ("runtime", "task"):
-            path = os.path.join(self._path, "%d.%s_%s.log" % (attempt, source, stream))
-            try:
-                with open(path, "rb") as f:
-                    data = f.read().decode("utf-8", errors="replace")
-            except OSError:
+            raw = self._files.read_bytes("%d.%s_%s.log" % (attempt, source, stream))
+            if raw is None:
                 continue
+            data = raw.decode("utf-8", errors="replace")
             for line in data.splitlines():
                 m = _MFLOG.match(line)
                 lines.append((m.group(2), m.group(5)) if m else ("", line))
