@@ -4,7 +4,6 @@ around the user code, and every attribute the step set persisted."""
 
 import os
 import sys
-import traceback
 from types import FunctionType, MethodType
 
 from metaflow.current import Parallel, current
@@ -19,6 +18,7 @@ from metaflow.user_decorators.step_wrappers import run_with_wrappers
 from .datastore import DataMissing, UnpicklableArtifact
 from .params_task import configs_from, resolve_decorators
 from .step_secrets import apply_secrets
+from .tracebacks import user_traceback
 from .task_context import MAX_FOREACH_PATH_LENGTH, TaskFailure, exception_info, new_flow, project_info, result
 from .unbounded_foreach_task import control_task_metadata, is_control, mapper_count, run_control
 from .user_decorators_task import apply_user_decorators
@@ -396,7 +396,7 @@ def run_step(ctx):
         flow._task_ok = True
         flow._success = True
     except Exception as ex:
-        tb = traceback.format_exc()
+        tb = user_traceback(ex)
         if isinstance(ex, TaskFailure):
             retry_allowed = ex.retry_allowed
             kind, message = ex.kind, ex.message
