@@ -3,6 +3,7 @@
 import type { ClassModel, RawStep } from './classModel';
 import { GraphCache, graphStructure, serializedType } from './graph';
 import { type LintOptions, lintFlow } from './lint';
+import { checkSecretSources } from './secretSources';
 import type { DecoratorInfo, FlowInfo, ParameterInfo, StepInfo } from './types';
 
 export interface ResolvedFlow {
@@ -81,7 +82,10 @@ export function buildFlowInfo(flow: ResolvedFlow, options: LintOptions = {}, gra
   const graph = graphs.get(flow.steps);
   graph.structure ??= graphStructure(graph);
   const byName = new Map(flow.steps.map((s) => [s.name, s]));
-  const errors = lintFlow({ graph, steps: byName, flowName: flow.model.name, flowLine: flow.model.line, flowNameRange: flow.model.nameRange }, options);
+  const errors = [
+    ...lintFlow({ graph, steps: byName, flowName: flow.model.name, flowLine: flow.model.line, flowNameRange: flow.model.nameRange }, options),
+    ...checkSecretSources(flow.steps),
+  ];
   const sorted = new Set(graph.sortedNodes);
   const ordered = [...graph.sortedNodes.map((n) => byName.get(n)!), ...flow.steps.filter((s) => !sorted.has(s.name))];
   const steps: StepInfo[] = ordered.map((raw) => {
