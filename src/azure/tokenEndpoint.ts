@@ -1,8 +1,13 @@
 // The token endpoint for tasks this machine runs: a small HTTP server on 127.0.0.1 (random port) answering
 // GET /token?scope=... with a token from the editor's credential chain, so a flow's Azure clients use the account
 // VS Code signed in with, no `az login` needed. Each run gets its own secret, revoked when the run ends; a
-// request without a live secret gets 401 and learns nothing else. The exact wire contract (environment names,
-// header, JSON shapes) is in tokenEndpointContract.ts, which the embedded Python package codes against.
+// request without a live secret gets 401 and learns nothing else.
+//
+// Contract (in full in tokenEndpointContract.ts, which the embedded Python package codes against):
+//   env  METAFLOW_STUDIO_AZURE_TOKEN_ENDPOINT=http://127.0.0.1:<port>/token  METAFLOW_STUDIO_AZURE_TOKEN_SECRET=<secret>
+//   GET <endpoint>?scope=<scope>[&tenant=<id>]  with header X-Metaflow-Studio-Token-Secret: <secret>
+//   200 {"access_token", "expires_on": <epoch seconds>, "token_type": "Bearer"}
+//   400/401/503 {"error": "invalid_request" | "unauthorized" | "credential_unavailable", "message"}
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -71,6 +71,11 @@ export class AzureSignIn implements vscode.Disposable, AzureSignInApi {
     return [vscode.commands.registerCommand(SIGN_IN_TO_AZURE_COMMAND, () => this.signIn())];
   }
 
+  /** The cloud of the metaflow.azure.cloud setting, for Blob and Key Vault endpoints and scopes. */
+  get cloud(): AzureCloudConfig {
+    return this.chain.cloud;
+  }
+
   get account(): string | undefined {
     return this.signedInAs;
   }
