@@ -247,6 +247,13 @@ export class LocalRunner {
     return origin;
   }
 
+  /** The run scan reads an Azure origin's task data from Blob: it needs the endpoint even when a config file set it. */
+  private inspectorEnv(ctx: Context): NodeJS.ProcessEnv {
+    const env = workerEnv(ctx.launch);
+    const endpoint = ctx.remote?.datastore.endpoint;
+    return endpoint ? { ...env, METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT: endpoint } : env;
+  }
+
   private checkStep(ctx: Context, step: string): void {
     if (!ctx.flow.steps.some((s) => s.name === step)) {
       throw new RunRefused(`the flow ${ctx.flow.name} has no step '${step}'; its steps are ${ctx.flow.steps.map((s) => s.name).join(', ')}`);
@@ -258,7 +265,7 @@ export class LocalRunner {
     if (options.step) this.checkStep(ctx, options.step);
     const layout = new LocalLayout(ctx.root);
     const origin = this.originRun(ctx, layout, options.originRunId);
-    const scanned = await scanRun(ctx.settings.python, ctx.root, ctx.flow.name, origin, workerEnv(ctx.launch)).catch((err: Error) => {
+    const scanned = await scanRun(ctx.settings.python, ctx.root, ctx.flow.name, origin, this.inspectorEnv(ctx)).catch((err: Error) => {
       throw new RunRefused(err.message);
     });
     let resume;
@@ -276,7 +283,7 @@ export class LocalRunner {
     const ctx = this.context(options);
     this.checkStep(ctx, options.step);
     const layout = new LocalLayout(ctx.root);
-    const env = workerEnv(ctx.launch);
+    const env = this.inspectorEnv(ctx);
     const plan = async (run: string) => {
       const scanned = await scanRun(ctx.settings.python, ctx.root, ctx.flow.name, run, env).catch((err: Error) => {
         throw new RunRefused(err.message);

@@ -164,6 +164,25 @@ describe('runs on the Azure datastore (Azurite, https, OAuth)', () => {
     });
   });
 
+  it('resumes a run whose origin is in Blob: successful tasks are cloned from it, the rest run again', async () => {
+    const env = azureEnv();
+    const { runner, opened } = await azureRunner(env);
+    const first = await finish(runner.run({ flowFile: ws.flow('azure_run_flow.py'), parameterArgs: [] }));
+    assert.equal(first.result.status, 'succeeded', first.result.error);
+    const { result, events } = await finish(runner.resume({ flowFile: ws.flow('azure_run_flow.py'), step: 'join' }));
+    assert.equal(result.status, 'succeeded', result.error);
+    const outcome = (want: string) => [...new Set(events.flatMap((e) => (e.event === 'task_finished' && e.status === want ? [e.step] : [])))].sort();
+    assert.deepEqual(outcome('cloned'), ['_parameters', 'process', 'start']);
+    assert.deepEqual(outcome('succeeded'), ['end', 'join']);
+    const storage = opened.at(-1)!;
+    const cloned = JSON.parse((await storage.read(`AzureRunFlow/${result.runId}/start/1/0.data.json`)).toString('utf8')) as { objects: Record<string, string> };
+    const origin = JSON.parse((await storage.read(`AzureRunFlow/${first.result.runId}/start/1/0.data.json`)).toString('utf8')) as { objects: Record<string, string> };
+    assert.deepEqual(cloned.objects, origin.objects);
+    const read = JSON.parse(await execPython(AZURE_PYTHON, ['-c', READ_BACK, `AzureRunFlow/${result.runId}`], { ...env, PYTHONPATH: PYTHON_DIR, METAFLOW_DATASTORE_SYSROOT_LOCAL: ws.dir }, ws.dir)) as Record<string, unknown>;
+    assert.deepEqual(read.results, ['A', 'B', 'C']);
+    assert.equal(read.start_stdout, '', 'a clone has no runtime log of its own');
+  });
+
   it('names the missing container and how to fix it', async () => {
     const env = azureEnv({ METAFLOW_DATASTORE_SYSROOT_AZURE: 'no-such-container/x' });
     const { runner } = await azureRunner(env);

@@ -99,3 +99,64 @@ def open_backend(spec_datastore):
     if not spec_datastore or spec_datastore.get("type", "local") == "local":
         return None
     return AzureBackend.open(spec_datastore["root"], spec_datastore.get("endpoint"))
+
+
+def newest_datum(meta_dir, field):
+    """The value of a task's newest `sysmeta_<field>_<ms>.json` in its local `_meta`, or None."""
+    import glob
+    import os
+
+    def stamp(path):
+        tail = path.rsplit("_", 1)[1].split(".", 1)[0]
+        return int(tail) if tail.isdigit() else -1
+
+    for path in sorted(glob.glob(os.path.join(meta_dir, "sysmeta_%s_*.json" % field)), key=stamp, reverse=True):
+        try:
+            with open(path, "rb") as f:
+                return json.loads(f.read().decode("utf-8")).get("value")
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def artifact_location(meta_dir):
+    """(ds_type, root) from any `<attempt>_artifact_<name>.json` of a task, or (None, None)."""
+    import glob
+    import os
+
+    for path in glob.glob(os.path.join(meta_dir, "*_artifact_*.json")):
+        try:
+            with open(path, "rb") as f:
+                record = json.loads(f.read().decode("utf-8"))
+        except (OSError, ValueError):
+            continue
+        location = record.get("location") or ""
+        return record.get("ds_type"), location[len(":root:"):] if location.startswith(":root:") else None
+    return None, None
+
+
+class TaskLocator(object):
+    """Where each task's data lives, from its local metadata (`ds-type`, `ds-root`): readers of runs made
+    on either datastore (Client, dump, resume's scan) find local tasks in their folder and Azure ones in Blob."""
+
+    def __init__(self, endpoint=None):
+        import os
+
+        self.endpoint = endpoint or os.environ.get("METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT")
+        self._backends = {}
+
+    def backend_for(self, task_dir):
+        """None for a local task; the (one per root) Azure backend for a task whose data is in Blob."""
+        import os
+
+        meta_dir = os.path.join(task_dir, "_meta")
+        kind, root = newest_datum(meta_dir, "ds-type"), newest_datum(meta_dir, "ds-root")
+        if kind is None:
+            # `_parameters` tasks record no ds-type datum (as in Metaflow); their artifact records name the datastore.
+            kind, root = artifact_location(meta_dir)
+        if kind != DS_TYPE:
+            return None
+        root = root or ""
+        if root not in self._backends:
+            self._backends[root] = AzureBackend.open(root, self.endpoint)
+        return self._backends[root]

@@ -16,7 +16,8 @@ import os
 import pickle
 import sys
 
-from .datastore import MAX_ATTEMPTS, latest_done_attempt
+from .azure_datastore import TaskLocator
+from .datastore import MAX_ATTEMPTS, LocalTaskFiles, latest_done_attempt_of
 from .storage import ContentStore
 
 ForeachFrame = collections.namedtuple("ForeachFrame", ["step", "var", "num_splits", "index", "value"])
@@ -50,8 +51,25 @@ class _Artifacts(object):
     """Artifacts of one flow's content store, each unpickled at most once."""
 
     def __init__(self, root, flow):
-        self._store = ContentStore(root, flow)
+        self._root = root
+        self._flow = flow
+        self._locator = TaskLocator()
+        self._local = ContentStore(root, flow)
         self._values = {}
+
+    def task(self, task_dir):
+        """(attempt files, artifact loader) of a task, in its folder or, for Azure runs, in Blob."""
+        parts = os.path.normpath(task_dir).split(os.sep)
+        backend = self._locator.backend_for(task_dir)
+        if backend is None:
+            return LocalTaskFiles(task_dir), _Loader(self._local, self._values)
+        return backend.task_files(self._flow, parts[-3], parts[-2], parts[-1]), _Loader(backend.content_store(self._flow), self._values)
+
+
+class _Loader(object):
+    def __init__(self, store, values):
+        self._store = store
+        self._values = values
 
     def load(self, sha):
         if sha not in self._values:
@@ -59,30 +77,30 @@ class _Artifacts(object):
         return self._values[sha]
 
 
-def _read_objects(task_dir, attempt):
-    with open(os.path.join(task_dir, "%d.data.json" % attempt)) as f:
-        data = json.load(f)
+def _read_objects(files, attempt):
+    data = files.read_json("%d.data.json" % attempt) or {}
     return data.get("objects", {}), data.get("info", {})
 
 
-def _newest_started_attempt(task_dir):
-    for attempt in range(MAX_ATTEMPTS - 1, -1, -1):
-        if os.path.exists(os.path.join(task_dir, "%d.attempt.json" % attempt)):
-            return attempt
-    return None
+def _newest_started_attempt(names):
+    started = [int(n.split(".", 1)[0]) for n in names if n.endswith(".attempt.json") and n.split(".", 1)[0].isdigit()]
+    started = [a for a in started if a < MAX_ATTEMPTS]
+    return max(started) if started else None
 
 
-def _scan_task(artifacts, step, task_id, task_dir):
-    attempt = _newest_started_attempt(task_dir)
+def _scan_task(store, step, task_id, task_dir):
+    files, artifacts = store.task(task_dir)
+    names = files.names()
+    attempt = _newest_started_attempt(names)
     if attempt is None:
         return None
     record = {"step": step, "task_id": task_id, "attempt": attempt, "done": False, "ok": False, "foreach": [],
               "iteration": [], "next": [], "foreach_var": None, "num_splits": None}
-    if latest_done_attempt(task_dir) != attempt:
+    if latest_done_attempt_of(names) != attempt:
         return record
     record["done"] = True
     try:
-        objects, _ = _read_objects(task_dir, attempt)
+        objects, _ = _read_objects(files, attempt)
 
         def get(name, default=None):
             sha = objects.get(name)
@@ -137,13 +155,14 @@ def dump(request):
     out = []
     for task in request["tasks"]:
         record = {"path": task["path"], "attempt": None, "artifacts": []}
-        attempt = latest_done_attempt(task["dir"])
+        files, loader = artifacts.task(task["dir"])
+        attempt = latest_done_attempt_of(files.names())
         if attempt is None:
             record["error"] = "the task has no finished attempt (no DONE.lock), so it has no artifacts"
             out.append(record)
             continue
         record["attempt"] = attempt
-        objects, info = _read_objects(task["dir"], attempt)
+        objects, info = _read_objects(files, attempt)
         for name in sorted(objects):
             if (include and name not in include) or (not private and not include and name.startswith("_")):
                 continue
@@ -151,7 +170,7 @@ def dump(request):
             entry = {"name": name, "type": meta.get("type", "?"), "size": meta.get("size", 0)}
             if limit > 0:
                 try:
-                    text = repr(artifacts.load(objects[name]))
+                    text = repr(loader.load(objects[name]))
                     entry["value"] = text[:limit] + "..." if len(text) > limit else text
                 except Exception as error:
                     entry["error"] = "cannot unpickle: %s: %s" % (type(error).__name__, error)

@@ -95,12 +95,12 @@ def _parse_top_level(args):
             i += 1
         elif name == "datastore":
             value, i = _take_value(args, i, name, inline)
-            if value != "local":
+            if value not in ("local", "azure"):
                 raise ScriptCliError(
-                    "--datastore %s: runs from `python FLOW.py` use the local datastore (--datastore local); "
-                    "%s." % (value, INSTALL_HINT)
+                    "--datastore %s: runs from `python FLOW.py` use the local datastore (--datastore local) or Azure Blob "
+                    "(--datastore azure); %s." % (value, INSTALL_HINT)
                 )
-            datastore_args = ["--datastore", "local"]
+            datastore_args = ["--datastore", value]
         elif name == "datastore-root":
             value, i = _take_value(args, i, name, inline)
             root = os.path.abspath(value)
@@ -298,7 +298,7 @@ def top_level_help(script="FLOW.py"):
         "",
         "Options (before the command):",
         "  --quiet                     leave out the messages before a run and check's confirmation",
-        "  --datastore local           the local datastore (the only one here)",
+        "  --datastore local|azure     the local datastore, or Azure Blob (METAFLOW_DATASTORE_SYSROOT_AZURE)",
         "  --datastore-root DIR/.metaflow",
         "  --metadata local, --environment local, --no-pylint   accepted; nothing else to choose here",
         "",

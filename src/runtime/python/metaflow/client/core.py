@@ -25,26 +25,11 @@ def _read_self(path):
         return None
 
 
-def _newest_datum(task_path, field):
-    names = sorted(glob.glob(os.path.join(task_path, "_meta", "sysmeta_%s_*.json" % field)),
-                   key=lambda p: int(p.rsplit("_", 1)[1].split(".")[0]) if p.rsplit("_", 1)[1].split(".")[0].isdigit() else 0)
-    for path in reversed(names):
-        try:
-            return read_json(path).get("value")
-        except (OSError, ValueError):
-            continue
-    return None
-
-
 def _task_backend(task_path):
     """The Azure backend of a task whose metadata says its data is in Azure Blob, else None."""
-    if _newest_datum(task_path, "ds-type") != "azure":
-        return None
-    metadata = {"ds-root": _newest_datum(task_path, "ds-root")}
-    from metaflow_studio.azure_datastore import AzureBackend
-    from metaflow_studio.azure_storage import ENDPOINT_ENV
+    from metaflow_studio.azure_datastore import TaskLocator
 
-    return AzureBackend.open(metadata.get("ds-root") or os.environ.get("METAFLOW_DATASTORE_SYSROOT_AZURE", ""), os.environ.get(ENDPOINT_ENV))
+    return TaskLocator().backend_for(task_path)
 
 
 def _int_or_str(value):
