@@ -3,16 +3,17 @@
 // in with bearer tokens, the tasks through the editor's token endpoint, exactly as in the product. Task
 // data and logs land in Blob in Metaflow's Azure layout; metadata stays in the local `.metaflow`.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { TaskTokenEndpoint, type TokenGrant } from '../../../src/azure/tokenEndpoint';
 import { AzureBlobStorage } from '../../../src/datastore/azure/azureBlobStorage';
 import type { AzureDatastoreConfig } from '../../../src/datastore/azure/azureConfig';
 import { LocalRunner } from '../../../src/runtime/localRunner';
 import { type Azurite, azuriteRequestPolicies, azuriteTokenCredential, createAzuriteContainer, startAzurite } from '../../support/azurite';
-import { analyzer, finish, PYTHON_DIR, testEnv, type Workspace, workspace, writeFlow } from '../runtime/harness';
+import { analyzer, finish, PYTHON_DIR, REPO_ROOT, testEnv, type Workspace, workspace, writeFlow } from '../runtime/harness';
 
 const AZURE_PYTHON = '/usr/bin/python3';
 const CONTAINER = 'mf-runs';
@@ -65,6 +66,16 @@ print(json.dumps({"successful": bool(run.successful), "results": end.data.result
 function execPython(python: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(python, args, { env, cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+  });
+}
+
+function cli(ws: Workspace, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  const tsx = pathToFileURL(require.resolve('tsx', { paths: [REPO_ROOT] })).href;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', tsx, path.join(REPO_ROOT, 'src', 'cli.ts'), ...args], { cwd: ws.dir, env });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stderr }));
   });
 }
 
@@ -203,6 +214,16 @@ describe('runs on the Azure datastore (Azurite, https, OAuth)', () => {
     assert.equal(result.status, 'failed');
     assert.match(result.error ?? '', /pip install azure-identity azure-storage-blob/);
     assert.ok(!events.some((l) => /Traceback|ImportError|ModuleNotFoundError/.test(l)), events.join('\n'));
+  });
+
+  it('run --datastore azure on the command line needs the Azure settings and names what is missing', async () => {
+    const env = testEnv(ws, { NODE_OPTIONS: '' });
+    const missing = await cli(ws, ['run', 'azure_run_flow.py', '--datastore', 'azure'], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /METAFLOW_DATASTORE_SYSROOT_AZURE is not set/);
+    const other = await cli(ws, ['run', 'azure_run_flow.py', '--datastore', 's3'], env);
+    assert.notEqual(other.code, 0);
+    assert.match(other.stderr, /--datastore s3 is not available here: use --datastore local or --datastore azure/);
   });
 
   it('refuses an invalid Azure root before anything runs, showing the value and the rule', async () => {
