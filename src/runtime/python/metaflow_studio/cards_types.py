@@ -205,14 +205,28 @@ class ErrorCard(MetaflowCard):
         return _on_change_token(task, data)
 
 
-CARD_TYPES = dict((c.type, c) for c in (DefaultCard, BlankCard, ErrorCard))
+class TaskSpecCard(MetaflowCard):
+    """Only the task's pathspec (Metaflow's suite checks cards against it)."""
+
+    type = "taskspec_card"
+
+    def render(self, task):
+        return "%s" % task.pathspec
+
+
+CARD_TYPES = dict((c.type, c) for c in (DefaultCard, BlankCard, ErrorCard, TaskSpecCard))
 
 
 def card_class(card_type):
-    """The card type's class: the built-in ones, then the test cards Metaflow also ships."""
+    """The card type's class: the built-in ones, the test cards Metaflow also ships, then the card
+    types of installed Metaflow extensions."""
     found = CARD_TYPES.get(card_type)
     if found is None and str(card_type).startswith("test_"):
         from metaflow.plugins.cards.card_modules.test_cards import TEST_CARD_TYPES
 
         found = next((c for c in TEST_CARD_TYPES if c.type == card_type), None)
+    if found is None:
+        from .cards_extensions import extension_card_types
+
+        found = extension_card_types().get(card_type)
     return found

@@ -1,5 +1,5 @@
-"""The built-in card types (`default`, `blank`, `error`) under Metaflow's module path."""
+"""The built-in card types (`default`, `blank`, `error`, `taskspec_card`) under Metaflow's module path."""
 
-from metaflow_studio.cards_types import BlankCard, DefaultCard, ErrorCard
+from metaflow_studio.cards_types import BlankCard, DefaultCard, ErrorCard, TaskSpecCard
 
-__all__ = ["BlankCard", "DefaultCard", "ErrorCard"]
+__all__ = ["BlankCard", "DefaultCard", "ErrorCard", "TaskSpecCard"]
