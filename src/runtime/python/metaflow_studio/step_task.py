@@ -368,6 +368,8 @@ def run_step(ctx):
         if ctx.project:
             current._update_env(ctx.project)
     decorators = step_decorators(ctx)
+    # Metaflow starts the task process with @environment's variables: the cards set up below read them too.
+    apply_environment(ctx, decorators)
     cards = None
     card_decorators = [d for d in decorators if d.name == "card"]
     if card_decorators:
@@ -380,7 +382,6 @@ def run_step(ctx):
     outcome = None
     retry_allowed = True
     try:
-        apply_environment(ctx, decorators)
         apply_secrets(decorators)
         apply_parallel(ctx, flow)
         if catch is not None and ctx.attempt > max_retries:
