@@ -6,7 +6,7 @@ import os
 import sys
 from types import FunctionType, MethodType
 
-from metaflow.config_parameters import DelayedEvaluationConfig
+from metaflow.config_parameters import ConfigValue, DelayedEvaluationConfig
 from metaflow.current import current
 from metaflow.includefile import IncludeFile
 from metaflow.parameters import Parameter, ParameterContext, ParameterError, parameter_env_var
@@ -79,7 +79,8 @@ def parameter_context(ctx, configs=None):
         parameter_name=None,
         logger=lambda *a, **k: sys.stderr.write("%s\n" % (a[0] if a else "")),
         ds_type="local",
-        configs=configs or {},
+        # A snapshot with attribute access (`ctx.configs.config2.key`), as Metaflow's context gives.
+        configs=ConfigValue(dict(configs or {})),
     )
 
 
