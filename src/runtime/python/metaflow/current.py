@@ -17,7 +17,7 @@ class Current(object):
         self._namespace = None
         self._username = None
         self._is_running = False
-        self._tags = frozenset()
+        self._tags = set()
         self._parallel = None
         self._graph_info = None
         self._parameter_names = []
@@ -35,7 +35,8 @@ class Current(object):
         self._namespace = namespace
         self._username = username
         self._is_running = is_running
-        self._tags = frozenset(tags or ())
+        # A set, as Metaflow gives it: flows keep it as an artifact and add to it.
+        self._tags = set(tags or ())
 
     def _update_env(self, env):
         for key, value in env.items():
