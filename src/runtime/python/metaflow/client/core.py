@@ -9,11 +9,12 @@ import glob
 import os
 import re
 
-from metaflow.exception import MetaflowNamespaceMismatch, MetaflowNotFound
+from metaflow.exception import MetaflowNamespaceMismatch, MetaflowNotFound, MetaflowUnknownUser
 from metaflow.includefile import IncludedFile
 from metaflow_studio.datastore import BlobCache, LocalTaskFiles, TaskReader, latest_done_attempt_of
 from metaflow_studio.storage import ContentStore, read_json
 
+from . import pickling
 from .current_namespace import datastore_root, get_namespace
 from .tagging import as_tag_list, mutate_user_tags_for_run
 
@@ -36,6 +37,14 @@ def _int_or_str(value):
     return (0, int(value), "") if str(value).isdigit() else (1, 0, str(value))
 
 
+def _namespace_if_known():
+    # Only recorded for pickling: a reader with no user name (namespace checks off) still opens objects.
+    try:
+        return get_namespace()
+    except MetaflowUnknownUser:
+        return None
+
+
 class MetaflowObject(object):
     _NAME = "object"
     _CHILD = None
@@ -49,6 +58,9 @@ class MetaflowObject(object):
         self.id = self.path_components[-1]
         self._parent = _parent
         self._path = os.path.join(self._root, *self.path_components)
+        # Kept for pickling (Metaflow's state records both).
+        self._namespace_check = _namespace_check
+        self._current_namespace = _namespace_if_known()
         self._object = self._load_self()
         if self._object is None:
             raise MetaflowNotFound("%s '%s' does not exist (looked in %s)" % (self._NAME, pathspec, self._root))
@@ -112,7 +124,8 @@ class MetaflowObject(object):
 
     def __getitem__(self, child_id):
         try:
-            return self._CHILD("%s/%s" % (self.pathspec, child_id), _parent=self)
+            # As in Metaflow, a child is checked against the namespace only when its parent was.
+            return self._CHILD("%s/%s" % (self.pathspec, child_id), _parent=self, _namespace_check=self._namespace_check)
         except MetaflowNotFound:
             raise KeyError(child_id)
 
@@ -130,6 +143,12 @@ class MetaflowObject(object):
 
     def __hash__(self):
         return hash(self.pathspec)
+
+    def __getstate__(self):
+        return pickling.state_of(self)
+
+    def __setstate__(self, state):
+        pickling.restore(self, state)
 
     @property
     def parent(self):
