@@ -21,6 +21,11 @@ export interface WalkTask extends WalkPosition {
   path: string;
   /** Set when the task was the control task of an unbounded foreach (its launch's `ubf`). */
   ubfControl?: UbfControl;
+  /**
+   * The control task of a `num_parallel` group that ran @catch's fallback: it alone goes on to the join,
+   * for the whole group (Metaflow's fallback reports the control task as the group's only task).
+   */
+  parallelAlone?: boolean;
 }
 
 /** The control task of an unbounded foreach: the split it follows and the inputs its mapper tasks get too. */
@@ -73,6 +78,8 @@ interface JoinWait {
 export class GraphWalker {
   private readonly steps = new Map<string, StepInfo>();
   private readonly joins = new Map<string, JoinWait>();
+  /** Joins a `parallelAlone` control task closed: later inputs of its group are not the join's. */
+  private readonly closedJoins = new Set<string>();
   private readonly scheduled = new Set<string>();
 
   constructor(
@@ -271,6 +278,11 @@ export class GraphWalker {
       order = join.inFuncs.indexOf(task.step);
     }
     const key = `${joinName}|${foreach.map((f) => f.index).join(',')}|${task.iteration.join(',')}`;
+    if (this.closedJoins.has(key)) return undefined;
+    if (task.parallelAlone && foreachJoin) {
+      this.closedJoins.add(key);
+      this.joins.set(key, { expected: 1, arrivals: [], seen: new Set() });
+    }
     let wait = this.joins.get(key);
     if (!wait) {
       wait = { expected, arrivals: [], seen: new Set() };

@@ -151,6 +151,10 @@ class RunExecution implements WorkerPoolListener {
   private finishResolve!: () => void;
   private readonly finishedAll = new Promise<void>((r) => (this.finishResolve = r));
   private pendingRetries = 0;
+  /** num_parallel groups (`step/control task id`) whose worker nodes ran out of attempts, left to the control task's @catch fallback. */
+  private readonly workersLeftToFallback = new Set<string>();
+  /** num_parallel groups whose control task went on to the join. */
+  private readonly controlsAdvanced = new Set<string>();
   private startMs = 0;
   private pythonVersion = '';
   private readonly writes = new Set<Promise<unknown>>();
@@ -491,7 +495,7 @@ class RunExecution implements WorkerPoolListener {
       for (const line of result.exception.traceback.replace(/\n$/, '').split('\n')) this.runtimeLog(state, line);
     }
     const retryAllowed = !ok && !this.cancelled && !this.failure && !(state.killedByRuntime && !state.timedOut) && (result ? result.retry_allowed !== false : true);
-    const maxAttempt = state.policy.userCodeRetries + state.policy.errorRetries;
+    const maxAttempt = this.maxAttemptOf(state);
     const willRetry = retryAllowed && state.kind === 'step' && state.attempt < maxAttempt;
     if (!ok && error) this.runtimeLog(state, willRetry ? `${error}. Retrying (attempt ${state.attempt + 2} of ${maxAttempt + 1}).` : error);
 
@@ -517,12 +521,33 @@ class RunExecution implements WorkerPoolListener {
 
     if (ok) this.advance(state, result!);
     else if (willRetry) this.scheduleRetry(state);
-    else if (!this.cancelled && !state.killedByRuntime) {
+    else if (retryAllowed && this.leaveToControlFallback(state)) {
+      this.runtimeLog(state, `Worker node of a num_parallel step: the control task's @catch fallback continues for the whole group.`);
+    } else if (!this.cancelled && !state.killedByRuntime) {
       this.failure = this.failure ?? `step *${state.step}* (task ${this.pathspec(state)}) failed: ${error}`;
       this.stopLaunching();
     }
     this.pump();
     this.checkDone();
+  }
+
+  /** Metaflow gives a num_parallel group's worker nodes no @catch fallback attempt: only the control task runs it. */
+  private maxAttemptOf(state: TaskState): number {
+    const worker = state.parallel !== undefined && state.parallel.node_index > 0;
+    return state.policy.userCodeRetries + (worker ? 0 : state.policy.errorRetries);
+  }
+
+  private static groupOf(state: TaskState): string {
+    return `${state.step}/${state.parallel?.control_task_id ?? state.taskId}`;
+  }
+
+  /** A worker node out of attempts under @catch: its group is the control task's to finish, unless that already went on. */
+  private leaveToControlFallback(state: TaskState): boolean {
+    if (!state.parallel || state.parallel.node_index === 0 || state.policy.errorRetries === 0 || state.kind !== 'step') return false;
+    const group = RunExecution.groupOf(state);
+    if (this.controlsAdvanced.has(group)) return false;
+    this.workersLeftToFallback.add(group);
+    return true;
   }
 
   private describeFailure(state: TaskState, exitCode: number | null, signal: string | null, result: TaskResult | null): string {
@@ -599,6 +624,16 @@ class RunExecution implements WorkerPoolListener {
       iteration: state.launch.iteration,
       ubfControl: ubf?.role === 'control' ? { split: ubf.split, inputPaths: ubf.inputPaths } : undefined,
     };
+    if (state.parallel && state.parallel.node_index === 0) {
+      const group = RunExecution.groupOf(state);
+      this.controlsAdvanced.add(group);
+      if (state.attempt > state.policy.userCodeRetries && state.kind === 'step') task.parallelAlone = true;
+      else if (this.workersLeftToFallback.has(group)) {
+        this.failure = this.failure ?? `step *${state.step}*: a worker node of the num_parallel group of task ${this.pathspec(state)} failed on its last attempt`;
+        this.stopLaunching();
+        return;
+      }
+    }
     const transition: TransitionResult = state.cloneOf ? state.cloneOf.transition : result;
     const outcome = this.walker.finished(task, transition);
     if (outcome.error) {
