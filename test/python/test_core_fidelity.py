@@ -1,7 +1,8 @@
 """Behaviours Metaflow's core suite checks, on one run of flows/core_fidelity_flow.py: card types of
 extension packages (a broken package skipped), `taskspec_card`, @environment applied before the cards
 are set up, `current.tags` a mutable set, Client objects pickled in Metaflow's versioned state, and
-`ctx.configs` with attribute access in a parameter default."""
+`ctx.configs` with attribute access in a parameter default, `config_expr` expressions and `**config`
+in a decorator."""
 
 import glob
 import os
@@ -40,7 +41,8 @@ class CoreFidelityTest(SharedFlowTestCase):
 
     def test_extension_cards_are_found_and_a_broken_package_is_skipped(self):
         cards = self.cards("start")
-        self.assertEqual(cards["extension_pathspec_card"], ["at " + self.pathspec("start")])
+        # Its prefix option is config_expr("label(settings.base)"): a Config and a function of the flow's module.
+        self.assertEqual(cards["extension_pathspec_card"], ["41 at " + self.pathspec("start")])
         # The broken package's type is unknown; with save_errors=False nothing is stored for it.
         self.assertNotIn("extension_broken_card", cards)
         self.assertNotIn("error", cards)
@@ -95,6 +97,9 @@ class CoreFidelityTest(SharedFlowTestCase):
 
     def test_a_parameter_default_reads_configs_by_attribute(self):
         self.assertEqual(self.artifact(self.run_, "start", "derived"), 42)
+
+    def test_a_config_unpacked_into_a_decorator_gives_its_arguments(self):
+        self.assertEqual(self.artifact(self.run_, "end", "from_unpacked"), "yes")
 
 
 if __name__ == "__main__":

@@ -1,21 +1,27 @@
 """Behaviours Metaflow's own core suite checks: card types from extension packages and
 `taskspec_card`, @environment seen by the cards, `current.card[id]` with an unknown id,
 `current.tags` a set the flow may keep and add to, `current.task`/`current.run` as artifacts,
-and a parameter default reading `ctx.configs.<name>.<key>`."""
+a parameter default reading `ctx.configs.<name>.<key>`, a `config_expr` expression using a name of
+this module, and `@environment(**config)`."""
 
-from metaflow import Config, FlowSpec, Parameter, card, current, environment, step
+from metaflow import Config, FlowSpec, Parameter, card, config_expr, current, environment, step
 
 
 def from_config(ctx):
     return ctx.configs.settings.base + 1
 
 
+def label(number):
+    return "%d at " % number
+
+
 class CoreFidelityFlow(FlowSpec):
     settings = Config("settings", default_value={"base": 41})
+    env_config = Config("env_config", default_value={"vars": {"FROM_UNPACKED_CONFIG": "yes"}})
     derived = Parameter("derived", default=from_config, type=int)
 
     @environment(vars={"METAFLOW_CARD_NO_WARNING": "True"})
-    @card(type="extension_pathspec_card", options={"prefix": "at "}, save_errors=False)
+    @card(type="extension_pathspec_card", options={"prefix": config_expr("label(settings.base)")}, save_errors=False)
     @card(type="extension_editable_card", save_errors=False)
     @card(type="extension_broken_card", save_errors=False)
     @card(type="taskspec_card")
@@ -33,6 +39,10 @@ class CoreFidelityFlow(FlowSpec):
         self.run_obj = current.run
         self.next(self.end)
 
+    @environment(**env_config)
     @step
     def end(self):
+        import os
+
         self.seen_tags = set(current.tags)
+        self.from_unpacked = os.environ.get("FROM_UNPACKED_CONFIG")

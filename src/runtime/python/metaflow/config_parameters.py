@@ -2,9 +2,16 @@
 
 import json
 import os
+import re
+import sys
 
 from .exception import MetaflowException
 from .parameters import Parameter, ParameterError
+
+# `**config` in a decorator's arguments arrives as one attribute named so, resolved into the
+# config's keys once the run's configs are known (Metaflow's name for it).
+UNPACK_KEY = "_unpacked_delayed_"
+_DOTTED_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 class ConfigValue(dict):
@@ -87,6 +94,15 @@ class Config(Parameter):
     def load_parameter(self, value):
         return ConfigValue(value) if isinstance(value, dict) else value
 
+    # `@environment(**config)`: the mapping protocol yields one deferred entry for the whole config.
+    def keys(self):
+        return ["%s%d" % (UNPACK_KEY, id(self))]
+
+    def __getitem__(self, key):
+        if key == "%s%d" % (UNPACK_KEY, id(self)):
+            return DelayedEvaluationConfig(self.name)
+        return DelayedEvaluationConfig(self.name)[key]
+
     def __getattr__(self, name):
         # `config.key` in the class body or a decorator: a value known only once the run's configs are,
         # so it is deferred like `config_expr("config").key`.
@@ -101,25 +117,55 @@ class DelayedEvaluationConfig(object):
 
     _is_config_expr = True
 
-    def __init__(self, expr, access=()):
+    def __init__(self, expr, access=(), module_globals=None):
         self.expr = expr
         self.access = tuple(access)
+        # The names of the module that wrote the expression, which it may use (`str`, a helper).
+        self._module_globals = module_globals
 
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
-        return DelayedEvaluationConfig(self.expr, self.access + (name,))
+        return DelayedEvaluationConfig(self.expr, self.access + (name,), self._module_globals)
 
     def __getitem__(self, key):
-        return DelayedEvaluationConfig(self.expr, self.access + (key,))
+        if key == self._unpack_key():
+            return self
+        return DelayedEvaluationConfig(self.expr, self.access + (key,), self._module_globals)
+
+    def _unpack_key(self):
+        return "%s%d" % (UNPACK_KEY, id(self))
+
+    # Copies (mutators copy decorator attributes) share the module's names rather than copy a module.
+    def __copy__(self):
+        return DelayedEvaluationConfig(self.expr, self.access, self._module_globals)
+
+    def __deepcopy__(self, memo):
+        return self.__copy__()
+
+    def keys(self):
+        # `@environment(**config_expr("cfg"))`: one deferred entry, merged once evaluated.
+        return [self._unpack_key()]
 
     def __call__(self, configs):
         # A parameter's default receives the parameter context; the configs are in it.
         configs = getattr(configs, "configs", configs)
-        parts = self.expr.split(".")
-        if parts[0] not in configs:
-            raise MetaflowException("%s: there is no Config named '%s'" % (self, parts[0]))
-        value = configs[parts[0]]
+        if _DOTTED_NAME.match(self.expr.strip()):
+            parts = self.expr.strip().split(".")
+            if parts[0] not in configs:
+                raise MetaflowException("%s: there is no Config named '%s'" % (self, parts[0]))
+            value = configs[parts[0]]
+        else:
+            from .config_expression import ConfigExpressionError, evaluate
+
+            names = dict((k, ConfigValue(v) if isinstance(v, dict) else v) for k, v in dict(configs).items())
+            try:
+                value = evaluate(self.expr, names, self._module_globals)
+            except ConfigExpressionError as e:
+                raise MetaflowException(str(e))
+            except Exception as e:
+                raise MetaflowException("%s failed: %s: %s" % (self, type(e).__name__, e))
+            parts = [None]
         value = ConfigValue(value) if isinstance(value, dict) else value
         for part in list(parts[1:]) + list(self.access):
             try:
@@ -135,5 +181,6 @@ class DelayedEvaluationConfig(object):
 
 
 def config_expr(expr):
-    """A value computed from Configs when the flow is loaded, e.g. `config_expr("cfg.region")`."""
-    return DelayedEvaluationConfig(expr)
+    """A value computed from Configs when the flow is loaded, e.g. `config_expr("cfg.region")` or
+    `config_expr("str(cfg.port)")`; the expression may use the names of the module calling this."""
+    return DelayedEvaluationConfig(expr, module_globals=sys._getframe(1).f_globals)

@@ -5,6 +5,7 @@ attributes reach `_graph_info`); the local runtime acts on `@retry`, `@catch`, `
 `@environment`, `@secrets` and `@parallel`.
 """
 
+from .config_parameters import UNPACK_KEY
 from .exception import InvalidDecoratorAttribute, MetaflowException
 
 
@@ -18,6 +19,10 @@ class Decorator(object):
         # Which attributes the flow author gave (a default and an explicit equal value differ for @project).
         self._user_defined_attributes = set(attributes or {})
         for key, value in (attributes or {}).items():
+            if key.startswith(UNPACK_KEY):
+                # `**config`: its keys become attributes once the run's configs are known.
+                self.attributes[key] = value
+                continue
             if key not in self.defaults:
                 raise InvalidDecoratorAttribute(key, self.name, self.defaults)
             self.attributes[key] = value

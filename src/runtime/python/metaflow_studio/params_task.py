@@ -6,7 +6,8 @@ import os
 import sys
 from types import FunctionType, MethodType
 
-from metaflow.config_parameters import ConfigValue, DelayedEvaluationConfig
+from metaflow.config_parameters import UNPACK_KEY, ConfigValue, DelayedEvaluationConfig
+from metaflow.exception import MetaflowException
 from metaflow.current import current
 from metaflow.includefile import IncludeFile
 from metaflow.parameters import Parameter, ParameterContext, ParameterError, parameter_env_var
@@ -109,7 +110,17 @@ def resolve_config_values(value, configs):
     if isinstance(value, DelayedEvaluationConfig):
         return value(configs)
     if isinstance(value, dict):
-        return dict((k, resolve_config_values(v, configs)) for k, v in value.items())
+        out = {}
+        for k, v in value.items():
+            if isinstance(k, str) and k.startswith(UNPACK_KEY) and isinstance(v, DelayedEvaluationConfig):
+                unpacked = v(configs)
+                if not isinstance(unpacked, dict):
+                    raise MetaflowException("**%s must be a dictionary to give a decorator's arguments, got %s"
+                                            % (v, type(unpacked).__name__))
+                out.update(dict((uk, resolve_config_values(uv, configs)) for uk, uv in unpacked.items()))
+            else:
+                out[k] = resolve_config_values(v, configs)
+        return out
     if isinstance(value, (list, tuple)):
         return type(value)(resolve_config_values(v, configs) for v in value)
     return value
