@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LocalLayout, MAX_ATTEMPTS } from './localLayout';
 import { mergeMflogs, type MflogLine } from './mflog';
+import { runInspector } from './pythonInspector';
 
 export interface TaskRef {
   flow: string;
@@ -41,6 +42,31 @@ export function latestAttempt(taskDir: string): number | undefined {
     }
   }
   return undefined;
+}
+
+/** True when the task's attempt files are in its local folder; an Azure run's task has only `_meta` here. */
+export function hasLocalTaskData(taskDir: string): boolean {
+  return latestAttempt(taskDir) !== undefined;
+}
+
+export interface StoredTaskLogs {
+  path: string;
+  /** The requested attempt, else the newest one with files; null when none started. */
+  attempt: number | null;
+  /** Per stream, the raw contents of its runtime and task log files. */
+  sources: Partial<Record<'stdout' | 'stderr', string[]>>;
+}
+
+/**
+ * Logs of tasks whose data is not in their local folder: the embedded package's inspector finds each
+ * task's datastore from its local metadata (as `dump` and resume do) and reads the files from there.
+ */
+export function readStoredTaskLogs(
+  python: string,
+  request: { root: string; flow: string; tasks: Array<{ path: string; dir: string }>; streams: Array<'stdout' | 'stderr'>; attempt?: number },
+  env: NodeJS.ProcessEnv,
+): Promise<StoredTaskLogs[]> {
+  return runInspector<StoredTaskLogs[]>(python, ['logs', '-'], env, `the logs of ${request.flow}`, JSON.stringify(request));
 }
 
 /** The runtime and task logs of one stream of one attempt, merged by timestamp (`mflog.merge_logs`). */

@@ -1,4 +1,5 @@
-// `dump` and `logs`: read a run's tasks from the local datastore (a spin run's from the spin datastore).
+// `dump` and `logs`: read a run's tasks from the local datastore (a spin run's from the spin datastore); tasks
+// whose data is in Azure Blob (only `_meta` is local) are read from there by the embedded package.
 import * as os from 'node:os';
 import { DATASTORE_DIR, findLocalRoot, SPIN_DATASTORE_DIR } from '../config/datastoreRoot';
 import { MetaflowConfig } from '../config/metaflowConfig';
@@ -6,7 +7,8 @@ import { resolveInterpreter } from '../config/pythonInterpreter';
 import { pythonSetting } from '../config/runtimeSettings';
 import { dumpTasks } from '../datastore/artifactDump';
 import { LocalLayout } from '../datastore/localLayout';
-import { latestAttempt, PathspecError, readTaskLog, resolveTasks, type TaskRef } from '../datastore/taskFiles';
+import { mergeMflogs, type MflogLine } from '../datastore/mflog';
+import { hasLocalTaskData, latestAttempt, PathspecError, readStoredTaskLogs, readTaskLog, resolveTasks, type TaskRef } from '../datastore/taskFiles';
 import { consoleTimestamp } from './consoleFormat';
 import { locateEmbeddedPython } from './embeddedPython';
 import { workerEnv } from './workers/workerPool';
@@ -86,24 +88,67 @@ export async function dumpArtifacts(
   return failed ? 1 : 0;
 }
 
+type LogReader = (stream: 'stdout' | 'stderr') => MflogLine[];
+
+/** Each task's attempt and log reader: local files directly, others (Azure runs) through the inspector. */
+async function taskLogReaders(
+  found: ReturnType<typeof locate>,
+  options: { streams: Array<'stdout' | 'stderr'>; attempt?: number },
+  io: InspectIO,
+): Promise<Array<{ task: TaskRef; attempt?: number; read: LogReader }>> {
+  const remote = found.tasks.filter((t) => !hasLocalTaskData(t.dir));
+  const stored = new Map<string, { attempt?: number; read: LogReader }>();
+  if (remote.length > 0) {
+    const python = resolveInterpreter(pythonSetting(found.config).python, io.env, io.cwd, process.platform).executable;
+    const answers = await readStoredTaskLogs(
+      python,
+      {
+        root: found.layout.root,
+        flow: remote[0].flow,
+        tasks: remote.map((t) => ({ path: pathOf(t), dir: t.dir })),
+        streams: options.streams,
+        attempt: options.attempt,
+      },
+      workerEnv({ pythonPath: locateEmbeddedPython(), env: io.env }),
+    );
+    for (const a of answers) stored.set(a.path, { attempt: a.attempt ?? undefined, read: (stream) => mergeMflogs(a.sources[stream] ?? []) });
+  }
+  return found.tasks.map((task) => {
+    const fromStore = stored.get(pathOf(task));
+    if (fromStore) return { task, ...fromStore };
+    const attempt = options.attempt ?? latestAttempt(task.dir);
+    return { task, attempt, read: (stream) => (attempt === undefined ? [] : readTaskLog(task.dir, attempt, stream)) };
+  });
+}
+
+function pathOf(t: TaskRef): string {
+  return `${t.flow}/${t.run}/${t.step}/${t.task}`;
+}
+
 export async function showLogs(
   options: { pathspec: string; streams: Array<'stdout' | 'stderr'>; timestamps: boolean; attempt?: number },
   io: InspectIO,
 ): Promise<number> {
   const found = locateOrReport(io, options.pathspec);
   if (!found) return 1;
+  let readers;
+  try {
+    readers = await taskLogReaders(found, options, io);
+  } catch (err) {
+    io.stderr(`${(err as Error).message}\n`);
+    return 1;
+  }
   const many = found.tasks.length > 1;
-  for (const t of found.tasks) {
-    const attempt = options.attempt ?? latestAttempt(t.dir);
+  for (const { task: t, attempt, read } of readers) {
     if (attempt === undefined) {
-      io.stderr(`${t.flow}/${t.run}/${t.step}/${t.task}: no attempt has started, so there are no logs\n`);
+      io.stderr(`${pathOf(t)}: no attempt has started, so there are no logs\n`);
       continue;
     }
     for (const stream of options.streams) {
-      const lines = readTaskLog(t.dir, attempt, stream);
+      const lines = read(stream);
       if (lines.length === 0) continue;
       const text = lines.map((l) => (options.timestamps && Number.isFinite(l.ts) ? `${consoleTimestamp(l.ts)} ${l.text}` : l.text)).join('\n');
-      const header = many ? `--- ${t.flow}/${t.run}/${t.step}/${t.task} attempt ${attempt} ${stream} ---\n` : '';
+      const header = many ? `--- ${pathOf(t)} attempt ${attempt} ${stream} ---\n` : '';
       if (stream === 'stderr' && !many) io.stderr(`${header}${text}\n`);
       else io.stdout(`${header}${text}\n`);
     }

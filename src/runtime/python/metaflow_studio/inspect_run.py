@@ -7,6 +7,7 @@ classes) load as placeholders instead of failing the whole read.
 
     python3 -m metaflow_studio.inspect_run scan ROOT FLOW RUN_ID
     python3 -m metaflow_studio.inspect_run dump REQUEST_JSON|-     (- reads the request from stdin)
+    python3 -m metaflow_studio.inspect_run logs REQUEST_JSON|-
 """
 
 import collections
@@ -179,9 +180,49 @@ def dump(request):
     return out
 
 
+_LOG_SOURCES = ("runtime_%s.log", "task_%s.log", "%s.log")
+_STARTED_MARKS = ("attempt.json", "data.json", "runtime_stdout.log", "task_stdout.log", "runtime")
+
+
+def _newest_attempt_with_files(names):
+    """The newest attempt any file was written for (a task that failed to start still has runtime logs)."""
+    found = []
+    for name in names:
+        head, _, tail = name.partition(".")
+        if head.isdigit() and int(head) < MAX_ATTEMPTS and tail in _STARTED_MARKS:
+            found.append(int(head))
+    return max(found) if found else None
+
+
+def logs(request):
+    """The persisted log files of some tasks, read where each task's data lives (its folder, or Blob for
+    Azure runs): `{path, attempt, sources: {stream: [text, ...]}}`; the caller merges them by timestamp."""
+    artifacts = _Artifacts(request["root"], request["flow"])
+    streams, wanted = request["streams"], request.get("attempt")
+    out = []
+    for task in request["tasks"]:
+        files, _ = artifacts.task(task["dir"])
+        names = set(files.names())
+        attempt = wanted if wanted is not None else _newest_attempt_with_files(names)
+        record = {"path": task["path"], "attempt": attempt, "sources": {}}
+        if attempt is not None:
+            for stream in streams:
+                texts = []
+                for pattern in _LOG_SOURCES:
+                    name = "%d.%s" % (attempt, pattern % stream)
+                    data = files.read_bytes(name) if name in names else None
+                    if data is not None:
+                        texts.append(data.decode("utf-8", "replace"))
+                record["sources"][stream] = texts
+        out.append(record)
+    return out
+
+
 def main(argv):
     if len(argv) == 4 and argv[0] == "scan":
         result = scan(argv[1], argv[2], argv[3])
+    elif len(argv) == 2 and argv[0] == "logs":
+        result = logs(json.loads(sys.stdin.buffer.read().decode("utf-8") if argv[1] == "-" else argv[1]))
     elif len(argv) == 2 and argv[0] == "dump":
         # "-": the request is on stdin (one argv string cannot name thousands of tasks).
         result = dump(json.loads(sys.stdin.buffer.read().decode("utf-8") if argv[1] == "-" else argv[1]))
