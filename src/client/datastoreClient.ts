@@ -2,8 +2,8 @@
 // Only files are read, only those a node needs, and listings are paged, so a step of 10,000 tasks
 // returns its first page at once. A missing or corrupt file becomes the `error` of the node it belongs
 // to, naming the path; the rest of the tree still reads.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { LOCAL_VIEW, type FileView } from './fileView';
 import { scanRunTasks, listStepNames } from './runScanner';
 import { readSelf, registeredAt, stringList } from './selfFiles';
 import { listTaskIds, readTask, safeMtime } from './taskReader';
@@ -18,6 +18,8 @@ export interface ClientOptions {
   /** Runs known to be going on (the editor's own runs); their status is `running` whatever the files say. */
   isActive?: (pathspec: string) => boolean;
   now?: () => number;
+  /** How files are read: the local file system unless a remote datastore's snapshot is given. */
+  view?: FileView;
 }
 
 function pageOf<T>(all: T[], cursor: string | undefined, size: number): { slice: T[]; cursor?: string } {
@@ -27,9 +29,9 @@ function pageOf<T>(all: T[], cursor: string | undefined, size: number): { slice:
   return { slice: all.slice(start, end), cursor: end < all.length ? String(end) : undefined };
 }
 
-function firstDir(dir: string): string | undefined {
+function firstDir(dir: string, view: FileView): string | undefined {
   try {
-    return fs.readdirSync(dir, { withFileTypes: true }).find((e) => e.isDirectory() && e.name !== '_meta' && !e.name.startsWith('.'))?.name;
+    return view.list(dir).find((e) => e.isDirectory && e.name !== '_meta' && !e.name.startsWith('.'))?.name;
   } catch {
     return undefined;
   }
@@ -38,11 +40,14 @@ function firstDir(dir: string): string | undefined {
 export class DatastoreClient {
   /** Finished runs never change; their summaries are kept until `invalidate`. */
   private readonly finished = new Map<string, RunSummary>();
+  private readonly view: FileView;
 
   constructor(
     readonly root: string,
     private readonly options: ClientOptions = {},
-  ) {}
+  ) {
+    this.view = options.view ?? LOCAL_VIEW;
+  }
 
   private now(): number {
     return this.options.now?.() ?? Date.now();
@@ -55,18 +60,18 @@ export class DatastoreClient {
   }
 
   listFlows(): FlowSummary[] {
-    let entries: fs.Dirent[];
+    let entries;
     try {
-      entries = fs.readdirSync(this.root, { withFileTypes: true });
+      entries = this.view.list(this.root);
     } catch (err) {
       throw new Error(`cannot read the datastore ${this.root}: ${(err as Error).message}`);
     }
     return entries
-      .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !NOT_FLOWS.has(e.name))
+      .filter((e) => e.isDirectory && !e.name.startsWith('.') && !NOT_FLOWS.has(e.name))
       .map((e) => {
         const flow: FlowSummary = { name: e.name };
         try {
-          const latest = fs.readFileSync(path.join(this.root, e.name, 'latest_run'), 'utf8').trim();
+          const latest = this.view.read(path.join(this.root, e.name, 'latest_run')).toString('utf8').trim();
           if (latest) flow.latestRun = latest;
         } catch {
           // no `latest_run` yet: a flow only ever resumed or spun
@@ -79,11 +84,11 @@ export class DatastoreClient {
   /** Run ids newest first, by their `_self.json` time (the order Metaflow's Client iterates in). */
   runIds(flow: string): string[] {
     const flowDir = path.join(this.root, flow);
-    const ids = fs
-      .readdirSync(flowDir, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && e.name !== '_meta' && e.name !== 'data' && !e.name.startsWith('.'))
+    const ids = this.view
+      .list(flowDir)
+      .filter((e) => e.isDirectory && e.name !== '_meta' && e.name !== 'data' && !e.name.startsWith('.'))
       .map((e) => e.name);
-    const started = new Map(ids.map((id) => [id, registeredAt(path.join(flowDir, id))]));
+    const started = new Map(ids.map((id) => [id, registeredAt(path.join(flowDir, id), this.view)]));
     return ids.sort((a, b) => started.get(b)! - started.get(a)! || b.localeCompare(a));
   }
 
@@ -105,9 +110,9 @@ export class DatastoreClient {
   private readRun(flow: string, runId: string): RunSummary {
     const runDir = path.join(this.root, flow, runId);
     const pathspec = `${flow}/${runId}`;
-    const summary: RunSummary = { flow, runId, pathspec, status: 'running', startedAt: safeMtime(runDir), tags: [], systemTags: [], endStep: 'end' };
+    const summary: RunSummary = { flow, runId, pathspec, status: 'running', startedAt: safeMtime(runDir, this.view), tags: [], systemTags: [], endStep: 'end' };
     try {
-      const self = readSelf(runDir);
+      const self = readSelf(runDir, this.view);
       if (typeof self.ts_epoch === 'number') summary.startedAt = self.ts_epoch;
       summary.user = self.user_name;
       summary.tags = stringList(self.tags);
@@ -116,16 +121,16 @@ export class DatastoreClient {
       summary.error = (err as Error).message;
     }
     const params = path.join(runDir, '_parameters');
-    const paramsTask = firstDir(params);
+    const paramsTask = firstDir(params, this.view);
     let startStep = 'start';
     if (paramsTask) {
-      const meta = TaskMetadata.read(path.join(params, paramsTask));
+      const meta = TaskMetadata.read(path.join(params, paramsTask), this.view);
       summary.endStep = meta.string('end_step') ?? 'end';
       startStep = meta.string('start_step') ?? 'start';
     }
-    const startTask = firstDir(path.join(runDir, startStep));
+    const startTask = firstDir(path.join(runDir, startStep), this.view);
     if (startTask) {
-      const origin = TaskMetadata.read(path.join(runDir, startStep, startTask)).string('origin-run-id');
+      const origin = TaskMetadata.read(path.join(runDir, startStep, startTask), this.view).string('origin-run-id');
       if (origin && origin !== 'None') summary.originRunId = origin;
     }
     this.settleStatus(summary);
@@ -135,7 +140,7 @@ export class DatastoreClient {
   private settleStatus(summary: RunSummary): void {
     const { flow, runId } = summary;
     const endDir = path.join(this.root, flow, runId, summary.endStep);
-    const endTasks = fs.existsSync(endDir) ? listTaskIds(endDir).map((id) => readTask(this.root, flow, runId, summary.endStep, id, 'status')) : [];
+    const endTasks = this.view.exists(endDir) ? listTaskIds(endDir, this.view).map((id) => readTask(this.root, flow, runId, summary.endStep, id, 'status', this.view)) : [];
     const endDone = endTasks.find((t) => t.status === 'succeeded');
     if (endDone) {
       summary.status = 'succeeded';
@@ -143,7 +148,7 @@ export class DatastoreClient {
     } else {
       let scan;
       try {
-        scan = scanRunTasks(this.root, flow, runId, 'status');
+        scan = scanRunTasks(this.root, flow, runId, 'status', this.view);
       } catch (err) {
         summary.error = summary.error ?? `cannot read ${path.join(this.root, flow, runId)}: ${(err as Error).message}`;
         summary.status = 'incomplete';
@@ -163,11 +168,11 @@ export class DatastoreClient {
 
   listSteps(flow: string, runId: string): StepSummary[] {
     const runDir = path.join(this.root, flow, runId);
-    return listStepNames(runDir).map((name) => {
+    return listStepNames(runDir, this.view).map((name) => {
       const step: StepSummary = { flow, runId, name, pathspec: `${flow}/${runId}/${name}` };
       try {
-        step.taskCount = listTaskIds(path.join(runDir, name)).length;
-        const ts = readSelf(path.join(runDir, name)).ts_epoch;
+        step.taskCount = listTaskIds(path.join(runDir, name), this.view).length;
+        const ts = readSelf(path.join(runDir, name), this.view).ts_epoch;
         if (typeof ts === 'number') step.startedAt = ts;
       } catch (err) {
         step.error = (err as Error).message;
@@ -179,11 +184,11 @@ export class DatastoreClient {
   /** One page of a step's tasks; only the tasks of the page are read. */
   listTasks(flow: string, runId: string, step: string, cursor?: string, pageSize = 200): Page<TaskSummary> {
     const stepDir = path.join(this.root, flow, runId, step);
-    const ids = listTaskIds(stepDir);
+    const ids = listTaskIds(stepDir, this.view);
     const page = pageOf(ids, cursor, pageSize);
     return {
       items: page.slice.map((id) => {
-        const { attempts: _attempts, ...task } = readTask(this.root, flow, runId, step, id);
+        const { attempts: _attempts, ...task } = readTask(this.root, flow, runId, step, id, 'summary', this.view);
         return task;
       }),
       cursor: page.cursor,
@@ -192,7 +197,7 @@ export class DatastoreClient {
   }
 
   task(flow: string, runId: string, step: string, taskId: string): TaskSummary {
-    const { attempts: _attempts, ...task } = readTask(this.root, flow, runId, step, taskId);
+    const { attempts: _attempts, ...task } = readTask(this.root, flow, runId, step, taskId, 'summary', this.view);
     return task;
   }
 
@@ -203,7 +208,7 @@ export class DatastoreClient {
   artifacts(flow: string, runId: string, step: string, taskId: string, includePrivate = false): TaskArtifacts {
     const taskPathspec = `${flow}/${runId}/${step}/${taskId}`;
     const taskDir = path.join(this.root, flow, runId, step, taskId);
-    const task = readTask(this.root, flow, runId, step, taskId);
+    const task = readTask(this.root, flow, runId, step, taskId, 'summary', this.view);
     if (task.error) return { task: taskPathspec, artifacts: [], error: task.error };
     const attempt = task.attempt!;
     if (!task.done) return { task: taskPathspec, attempt, artifacts: [], error: `attempt ${attempt} has not finished (no ${attempt}.DONE.lock in ${taskDir}), so it has no artifacts yet` };
@@ -221,7 +226,7 @@ export class DatastoreClient {
     const dataFile = path.join(taskDir, `${attempt}.data.json`);
     let dataError: string | undefined;
     try {
-      const data = JSON.parse(fs.readFileSync(dataFile, 'utf8')) as { objects?: Record<string, string>; info?: Record<string, { type?: unknown; size?: unknown; encoding?: unknown }> };
+      const data = JSON.parse(this.view.read(dataFile).toString('utf8')) as { objects?: Record<string, string>; info?: Record<string, { type?: unknown; size?: unknown; encoding?: unknown }> };
       if (!data.objects || typeof data.objects !== 'object') throw new Error('it has no "objects" map');
       const artifacts = Object.entries(data.objects)
         .filter(([name]) => keep(name))
@@ -232,14 +237,14 @@ export class DatastoreClient {
       dataError = `cannot read ${dataFile}: ${(err as Error).message}`;
     }
     // Metaflow's Client reads the per-artifact metadata files instead; they carry the sha but not the type.
-    const meta = TaskMetadata.read(taskDir);
+    const meta = TaskMetadata.read(taskDir, this.view);
     const prefix = `${attempt}_artifact_`;
     const artifacts: ArtifactSummary[] = [];
     for (const file of meta.artifactFiles.filter((f) => f.startsWith(prefix))) {
       const name = file.slice(prefix.length, -'.json'.length);
       if (!keep(name)) continue;
       try {
-        const body = JSON.parse(fs.readFileSync(path.join(meta.dir, file), 'utf8')) as { sha?: unknown; content_type?: unknown };
+        const body = JSON.parse(this.view.read(path.join(meta.dir, file)).toString('utf8')) as { sha?: unknown; content_type?: unknown };
         if (typeof body.sha === 'string') artifacts.push(make(name, body.sha, { encoding: body.content_type }));
       } catch {
         // skipped; the data.json error below already names the task
@@ -251,6 +256,6 @@ export class DatastoreClient {
 
   /** Every task of a run with its attempts; for past-run drawing and comparison, not for tree paging. */
   scan(flow: string, runId: string) {
-    return scanRunTasks(this.root, flow, runId, 'attempts');
+    return scanRunTasks(this.root, flow, runId, 'attempts', this.view);
   }
 }

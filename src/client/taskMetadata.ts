@@ -1,8 +1,8 @@
 // A task's `_meta` folder as the local metadata provider writes it (reference §2.5): one
 // `sysmeta_<field>_<ts_ms>.json` per datum and `<attempt>_artifact_<name>.json` per artifact. The
 // field and its time are in the file name, so most questions are answered by one readdir.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { LOCAL_VIEW, type FileView } from './fileView';
 
 export interface MetaFile {
   field: string;
@@ -17,14 +17,15 @@ export class TaskMetadata {
     readonly dir: string,
     private readonly byField: Map<string, MetaFile[]>,
     readonly artifactFiles: string[],
+    private readonly view: FileView,
   ) {}
 
   /** An absent `_meta` folder is an empty one: tasks written by other tools may have none. */
-  static read(taskDir: string): TaskMetadata {
+  static read(taskDir: string, view: FileView = LOCAL_VIEW): TaskMetadata {
     const dir = path.join(taskDir, '_meta');
     let names: string[] = [];
     try {
-      names = fs.readdirSync(dir);
+      names = view.names(dir);
     } catch {
       names = [];
     }
@@ -41,7 +42,7 @@ export class TaskMetadata {
       }
     }
     for (const list of byField.values()) list.sort((a, b) => b.ts - a.ts);
-    return new TaskMetadata(dir, byField, artifactFiles);
+    return new TaskMetadata(dir, byField, artifactFiles, view);
   }
 
   has(field: string): boolean {
@@ -60,7 +61,7 @@ export class TaskMetadata {
   value(field: string, attempt?: number): unknown {
     for (const entry of this.byField.get(field) ?? []) {
       try {
-        const datum = JSON.parse(fs.readFileSync(entry.file, 'utf8')) as { value?: unknown; tags?: unknown };
+        const datum = JSON.parse(this.view.read(entry.file).toString('utf8')) as { value?: unknown; tags?: unknown };
         const tags = Array.isArray(datum.tags) ? (datum.tags as unknown[]).map(String) : [];
         const tagged = tags.find((t) => t.startsWith('attempt_id:'));
         if (attempt === undefined || tagged === undefined || tagged === `attempt_id:${attempt}`) return datum.value;

@@ -1,10 +1,10 @@
 // One task's state from its files alone (no unpickling, no process): the newest started attempt, whether
 // it finished and succeeded, its times, foreach position and clone origin. Works on runs written by
 // Metaflow itself: only files both runtimes write are relied on, with fallbacks in Metaflow's order.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { MAX_ATTEMPTS } from '../datastore/localLayout';
+import { LOCAL_VIEW, type FileView } from './fileView';
 import { TaskMetadata } from './taskMetadata';
 import type { ClientTaskStatus, TaskSummary } from './types';
 
@@ -16,16 +16,16 @@ export interface TaskFiles {
 
 const ATTEMPT_FILES = ['attempt.json', 'data.json', 'DONE.lock', 'runtime', 'runtime_stdout.log', 'task_stdout.log'];
 
-export function taskFiles(taskDir: string): TaskFiles {
-  const names = new Set(fs.readdirSync(taskDir));
+export function taskFiles(taskDir: string, view: FileView = LOCAL_VIEW): TaskFiles {
+  const names = new Set(view.names(taskDir));
   for (let a = MAX_ATTEMPTS - 1; a >= 0; a--) {
     if (ATTEMPT_FILES.some((f) => names.has(`${a}.${f}`))) return { names, latest: a };
   }
   return { names };
 }
 
-function readJson(file: string): unknown {
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
+function readJson(file: string, view: FileView): unknown {
+  return JSON.parse(view.read(file).toString('utf8'));
 }
 
 /** Pickled `True`/`False` at any protocol ≥ 2 is `\x80 <proto> \x88|\x89 .`; recognised without unpickling. */
@@ -38,68 +38,60 @@ export function pickledBool(bytes: Buffer): boolean | undefined {
 }
 
 /** `_task_ok` of a done attempt read from the content store: the last resort when no metadata says. */
-function taskOkFromData(root: string, flow: string, taskDir: string, attempt: number): boolean | undefined {
+function taskOkFromData(root: string, flow: string, taskDir: string, attempt: number, view: FileView): boolean | undefined {
   try {
-    const data = readJson(path.join(taskDir, `${attempt}.data.json`)) as { objects?: Record<string, string> };
+    const data = readJson(path.join(taskDir, `${attempt}.data.json`), view) as { objects?: Record<string, string> };
     const sha = data.objects?._task_ok;
     if (!sha) return undefined;
-    const blob = fs.readFileSync(path.join(root, flow, 'data', sha.slice(0, 2), sha));
+    const blob = view.read(path.join(root, flow, 'data', sha.slice(0, 2), sha));
     return pickledBool(blob[0] === 0x1f && blob[1] === 0x8b ? zlib.gunzipSync(blob) : blob);
   } catch {
     return undefined;
   }
 }
 
-function readRuntime(taskDir: string, files: TaskFiles, attempt: number): { success?: unknown } | undefined {
+function readRuntime(taskDir: string, files: TaskFiles, attempt: number, view: FileView): { success?: unknown } | undefined {
   if (!files.names.has(`${attempt}.runtime`)) return undefined;
   try {
-    return readJson(path.join(taskDir, `${attempt}.runtime`)) as { success?: unknown };
+    return readJson(path.join(taskDir, `${attempt}.runtime`), view) as { success?: unknown };
   } catch {
     return undefined;
   }
 }
 
-function statusOfAttempt(root: string, flow: string, taskDir: string, files: TaskFiles, meta: () => TaskMetadata, attempt: number): ClientTaskStatus {
+function statusOfAttempt(root: string, flow: string, taskDir: string, files: TaskFiles, meta: () => TaskMetadata, attempt: number, view: FileView): ClientTaskStatus {
   if (!files.names.has(`${attempt}.DONE.lock`)) {
     // The runtime writes `<attempt>.runtime` when the task process ends; without DONE.lock it was killed or crashed.
-    const runtime = readRuntime(taskDir, files, attempt);
+    const runtime = readRuntime(taskDir, files, attempt, view);
     if (runtime) return runtime.success === true ? 'succeeded' : 'failed';
     return 'running';
   }
   const ok = meta().string('attempt_ok', attempt);
   if (ok === 'True') return 'succeeded';
   if (ok === 'False') return 'failed';
-  const runtime = readRuntime(taskDir, files, attempt);
+  const runtime = readRuntime(taskDir, files, attempt, view);
   if (runtime && typeof runtime.success === 'boolean') return runtime.success ? 'succeeded' : 'failed';
-  const taskOk = taskOkFromData(root, flow, taskDir, attempt);
+  const taskOk = taskOkFromData(root, flow, taskDir, attempt, view);
   return taskOk === undefined ? 'unknown' : taskOk ? 'succeeded' : 'failed';
 }
 
-function attemptStart(taskDir: string, files: TaskFiles, attempt: number): number | undefined {
+function attemptStart(taskDir: string, files: TaskFiles, attempt: number, view: FileView): number | undefined {
   const file = path.join(taskDir, `${attempt}.attempt.json`);
   if (!files.names.has(`${attempt}.attempt.json`)) return undefined;
   try {
-    const t = (readJson(file) as { time?: unknown }).time;
+    const t = (readJson(file, view) as { time?: unknown }).time;
     if (typeof t === 'number') return t * 1000;
   } catch {
     // fall back to the file's own time
   }
-  try {
-    return fs.statSync(file).mtimeMs;
-  } catch {
-    return undefined;
-  }
+  return view.mtime(file);
 }
 
-function attemptEnd(taskDir: string, files: TaskFiles, meta: () => TaskMetadata, attempt: number): number | undefined {
+function attemptEnd(taskDir: string, files: TaskFiles, meta: () => TaskMetadata, attempt: number, view: FileView): number | undefined {
   if (!files.names.has(`${attempt}.DONE.lock`)) return undefined;
   const doneMeta = meta().time('attempt-done');
   if (doneMeta !== undefined) return doneMeta;
-  try {
-    return fs.statSync(path.join(taskDir, `${attempt}.DONE.lock`)).mtimeMs;
-  } catch {
-    return undefined;
-  }
+  return view.mtime(path.join(taskDir, `${attempt}.DONE.lock`));
 }
 
 export interface AttemptInfo {
@@ -116,25 +108,25 @@ export interface TaskDetail extends TaskSummary {
 /** `status`: only what a run's status needs (status, end time); `attempts`: also every attempt's status and start. */
 export type TaskReadDepth = 'status' | 'summary' | 'attempts';
 
-export function readTask(root: string, flow: string, runId: string, step: string, taskId: string, depth: TaskReadDepth = 'summary'): TaskDetail {
+export function readTask(root: string, flow: string, runId: string, step: string, taskId: string, depth: TaskReadDepth = 'summary', view: FileView = LOCAL_VIEW): TaskDetail {
   const pathspec = `${flow}/${runId}/${step}/${taskId}`;
   const taskDir = path.join(root, flow, runId, step, taskId);
   const base: TaskDetail = { flow, runId, step, taskId, pathspec, done: false, status: 'unknown', attempts: [] };
   let files: TaskFiles;
   try {
-    files = taskFiles(taskDir);
+    files = taskFiles(taskDir, view);
   } catch (err) {
     return { ...base, error: `cannot read ${taskDir}: ${(err as Error).message}` };
   }
   if (files.latest === undefined) return { ...base, error: `no attempt has started: ${taskDir} has no <attempt>.attempt.json` };
   let metaRead: TaskMetadata | undefined;
-  const meta = () => (metaRead = metaRead ?? TaskMetadata.read(taskDir));
+  const meta = () => (metaRead = metaRead ?? TaskMetadata.read(taskDir, view));
   const attempt = files.latest;
-  const status = statusOfAttempt(root, flow, taskDir, files, meta, attempt);
-  const finishedAt = attemptEnd(taskDir, files, meta, attempt);
+  const status = statusOfAttempt(root, flow, taskDir, files, meta, attempt, view);
+  const finishedAt = attemptEnd(taskDir, files, meta, attempt, view);
   const done = files.names.has(`${attempt}.DONE.lock`);
   if (depth === 'status') return { ...base, attempt, done, status, finishedAt };
-  const startedAt = attemptStart(taskDir, files, attempt);
+  const startedAt = attemptStart(taskDir, files, attempt, view);
   const detail: TaskDetail = {
     ...base,
     attempt,
@@ -160,28 +152,24 @@ export function readTask(root: string, flow: string, runId: string, step: string
   if (depth === 'attempts') {
     for (let a = 0; a <= attempt; a++) {
       if (!files.names.has(`${a}.attempt.json`) && a !== attempt) continue;
-      const s = a === attempt ? status : statusOfAttempt(root, flow, taskDir, files, meta, a);
-      detail.attempts.push({ attempt: a, status: s, startedAt: attemptStart(taskDir, files, a), finishedAt: a === attempt ? finishedAt : undefined });
+      const s = a === attempt ? status : statusOfAttempt(root, flow, taskDir, files, meta, a, view);
+      detail.attempts.push({ attempt: a, status: s, startedAt: attemptStart(taskDir, files, a, view), finishedAt: a === attempt ? finishedAt : undefined });
     }
   }
   return detail;
 }
 
 /** Task ids of a step directory: numeric ids in numeric order, others (orchestrator ids) by creation time. */
-export function listTaskIds(stepDir: string): string[] {
-  const ids = fs.readdirSync(stepDir, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== '_meta' && !e.name.startsWith('.')).map((e) => e.name);
+export function listTaskIds(stepDir: string, view: FileView = LOCAL_VIEW): string[] {
+  const ids = view.list(stepDir).filter((e) => e.isDirectory && e.name !== '_meta' && !e.name.startsWith('.')).map((e) => e.name);
   const numeric = ids.filter((id) => /^\d+$/.test(id)).sort((a, b) => Number(a) - Number(b));
   const other = ids.filter((id) => !/^\d+$/.test(id));
   if (other.length === 0) return numeric;
-  const mtime = new Map(other.map((id) => [id, safeMtime(path.join(stepDir, id))]));
+  const mtime = new Map(other.map((id) => [id, safeMtime(path.join(stepDir, id), view)]));
   other.sort((a, b) => mtime.get(a)! - mtime.get(b)! || a.localeCompare(b));
   return [...numeric, ...other];
 }
 
-export function safeMtime(p: string): number {
-  try {
-    return fs.statSync(p).mtimeMs;
-  } catch {
-    return 0;
-  }
+export function safeMtime(p: string, view: FileView = LOCAL_VIEW): number {
+  return view.mtime(p) ?? 0;
 }
