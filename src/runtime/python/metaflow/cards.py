@@ -1,7 +1,6 @@
 """`metaflow.cards`: card components for `current.card`, card types, and `get_cards` to read a
 task's cards back. Loaded only when a flow imports it, so `import metaflow` stays light."""
 
-import json
 import os
 
 from metaflow.exception import MetaflowException
@@ -19,7 +18,7 @@ from metaflow_studio.cards_components import (
     VegaChart,
     YAMLViewer,
 )
-from metaflow_studio.cards_store import TaskCardStore, card_root
+from metaflow_studio.cards_store import TaskCardStore, open_card_files
 from metaflow_studio.cards_types import BlankCard, DefaultCard, ErrorCard, MetaflowCard
 
 __all__ = [
@@ -40,17 +39,12 @@ class Card(object):
 
     def get(self):
         if self._html is None:
-            with open(self._info.path, "rb") as f:
-                self._html = f.read().decode("utf-8")
+            self._html = self._store.read_card(self._info)
         return self._html
 
     def get_data(self):
         """The card's latest runtime data update, or None."""
-        try:
-            with open(self._store.data_path(self._info), "rb") as f:
-                return json.loads(f.read().decode("utf-8"))
-        except (OSError, ValueError):
-            return None
+        return self._store.read_data(self._info)
 
     @property
     def path(self):
@@ -75,7 +69,15 @@ class Card(object):
     def view(self):
         import webbrowser
 
-        webbrowser.open("file://" + os.path.abspath(self.path))
+        path = self.path
+        if not os.path.exists(path):
+            # A card in Azure Blob: the browser gets a local copy.
+            import tempfile
+
+            with tempfile.NamedTemporaryFile("wb", suffix=".html", delete=False) as f:
+                f.write(self.get().encode("utf-8"))
+                path = f.name
+        webbrowser.open("file://" + os.path.abspath(path))
 
     def _repr_html_(self):
         return self.get()
@@ -123,7 +125,10 @@ def get_cards(task, id=None, type=None, follow_resumed=True):
         raise MetaflowException("get_cards takes a Task object or a task pathspec string (got %s)."
                                 % task.__class__.__name__)
     flow, run_id, step, task_id = task.pathspec.split("/")
-    store = TaskCardStore(card_root(task._root), flow, run_id, step, task_id)
+    from metaflow_studio.azure_datastore import TaskLocator
+
+    backend = TaskLocator().backend_for(os.path.join(task._root, flow, run_id, step, task_id))
+    store = TaskCardStore(open_card_files(task._root, backend), flow, run_id, step, task_id)
     infos = store.list_cards(card_type=type, card_id=id)
     if not infos and follow_resumed:
         origin = _origin_task(task)

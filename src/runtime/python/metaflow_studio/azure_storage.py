@@ -136,6 +136,16 @@ class AzureBlobStore(object):
         except Exception as e:
             raise self._fail(e, "listing %s" % self.full_uri(path))
 
+    def list_blobs_with_times(self, path):
+        """(name, last-modified seconds) of the blobs directly under a datastore 'directory'."""
+        start = self.blob_name(path).rstrip("/") + "/"
+        try:
+            return [(item.name[len(start):], item.last_modified.timestamp())
+                    for item in self._container.walk_blobs(name_starts_with=start)
+                    if getattr(item, "last_modified", None) is not None]
+        except Exception as e:
+            raise self._fail(e, "listing %s" % self.full_uri(path))
+
     def check_container(self):
         """Fail early, with the fix, when the container is missing or not readable."""
         try:

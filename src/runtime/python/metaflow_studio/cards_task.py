@@ -14,7 +14,7 @@ import traceback
 from metaflow.current import current
 
 from .cards_collector import CARD_ID_PATTERN, CardComponentCollector, WARNING_PREFIX, stderr_logger
-from .cards_store import TaskCardStore, card_root
+from .cards_store import TaskCardStore, open_card_files
 from .cards_types import ErrorCard, card_class
 
 
@@ -98,7 +98,7 @@ class TaskCards(object):
         self.decorators = decorators
         self.parameter_names = list(parameter_names)
         self.logger = logger
-        self.store = TaskCardStore(card_root(ctx.root), ctx.flow_name, ctx.run_id, ctx.step, ctx.task_id)
+        self.store = TaskCardStore(open_card_files(ctx.root, ctx.backend), ctx.flow_name, ctx.run_id, ctx.step, ctx.task_id)
         self.collector = CardComponentCollector(logger, creator=self, step_name=ctx.step)
         self.cards = []
         self._registered = set()
