@@ -180,7 +180,7 @@ def run_params(ctx):
                     e.message = "%s (the value comes from the environment variable %s)" % (e.message.rstrip("."), env_var)
                 raise
             if isinstance(param, IncludeFile) and value is not None:
-                value = param.store(value, ctx.flow_name, ctx.root, write_new_file)
+                value = param.store(value, ctx.flow_name, ctx.root, write_new_file, backend=ctx.backend)
             if param.IS_CONFIG_PARAMETER:
                 configs[param.name] = value
             values.append((var, value))
