@@ -20,6 +20,7 @@ import { workerEnv } from './runtime/workers/workerPool';
 import { ArtifactExplorer, EXPLORER_VIEW } from './vscode/artifactExplorer';
 import { ArtifactExplorerCommands } from './vscode/artifactExplorerCommands';
 import { showRunInDag } from './vscode/artifactExplorerDag';
+import { azureDatastoreSource } from './vscode/artifactExplorerRoots';
 import { ArtifactPreviews, PREVIEW_SCHEME } from './vscode/artifactPreview';
 import { COMPARE_SCHEME, RunCompareDocuments } from './vscode/runCompare';
 import { TASK_LOGS_SCHEME, TaskLogsProvider } from './vscode/taskLogs';
@@ -95,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
     python: (await interpreter.select(vscode.Uri.file(root))).python,
     env: workerEnv({ pythonPath: explorerPythonDir, env: process.env }),
   });
-  const explorer = new ArtifactExplorer({ runs });
+  const explorer = new ArtifactExplorer({ runs, discoverRemote: azureDatastoreSource(() => azure.credential) });
   const previews = new ArtifactPreviews({ python: explorerPython, isTrusted: () => vscode.workspace.isTrusted });
   const runCompare = new RunCompareDocuments({ python: explorerPython, isTrusted: () => vscode.workspace.isTrusted });
   const explorerCommands = new ArtifactExplorerCommands({ explorer, previews, compare: runCompare, showRunInDag: (root, flow, runId) => showRunInDag({ index, panel }, root, flow, runId) });

@@ -1,10 +1,14 @@
 // The Artifact Explorer's data: datastores -> flows -> runs -> steps -> tasks -> artifacts, read through
 // src/client. Runs and tasks come in pages with a "Load more" item. A run started in this window is
 // refreshed as its events arrive (at most 4 times a second) and when it ends; runs made elsewhere (by
-// Metaflow itself, or the CLI) are picked up by a file watcher on the datastore.
+// Metaflow itself, or the CLI) are picked up by a file watcher on the datastore. When runs use the Azure
+// Blob datastore (`metaflow.datastore` / METAFLOW_DEFAULT_DATASTORE=azure), its container is listed too,
+// read through the same client rules over the blob storage.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DatastoreClient } from '../client/datastoreClient';
+import { StorageDatastoreClient } from '../client/storageClient';
+import type { DatastoreStorage } from '../datastore/storage/types';
 import type { TrackedRun } from '../runs/runRegistry';
 import { throttle, type Throttled } from '../runs/throttle';
 import { discoverDatastoreRoots } from './artifactExplorerRoots';
@@ -27,11 +31,25 @@ interface Paged {
   total: number;
 }
 
+/** A remote datastore to list beside the local ones. */
+export interface RemoteDatastore {
+  /** How its root node is named, e.g. `azure://account/container/prefix`. */
+  id: string;
+  storage: DatastoreStorage;
+  /** The local `.metaflow` holding the metadata of runs launched from here. */
+  metadataRoot?: string;
+}
+
 export interface ArtifactExplorerDeps {
   runs: RunSource;
   /** Datastore roots of the workspace; replaceable in tests. */
   discoverRoots?: (extra: Iterable<string>) => Promise<string[]>;
+  /** The configured remote (Azure) datastore, undefined when runs use the local one; a thrown error is shown in the tree. */
+  discoverRemote?: () => Promise<RemoteDatastore | undefined>;
 }
+
+/** Either client: local reads are synchronous, remote ones are awaited; callers await both. */
+type Reader = DatastoreClient | StorageDatastoreClient;
 
 export class ArtifactExplorer implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ExplorerNode | undefined>();
@@ -39,6 +57,8 @@ export class ArtifactExplorer implements vscode.TreeDataProvider<ExplorerNode>, 
   private readonly clients = new Map<string, DatastoreClient>();
   private readonly extraRoots = new Set<string>();
   private roots: Promise<string[]> | undefined;
+  private readonly remotes = new Map<string, StorageDatastoreClient>();
+  private remoteError: string | undefined;
   /** Node objects are kept so that a refresh can name the very element the tree holds. */
   private readonly nodes = new Map<string, ExplorerNode>();
   private readonly pages = new Map<string, Paged>();
@@ -53,6 +73,11 @@ export class ArtifactExplorer implements vscode.TreeDataProvider<ExplorerNode>, 
     const watcher = vscode.workspace.createFileSystemWatcher('**/.metaflow/*/{latest_run,*/*/*/*.DONE.lock,*/_meta/_self.json}');
     const onFile = (uri: vscode.Uri) => this.onDatastoreFile(uri.fsPath);
     this.subscriptions.push(watcher, watcher.onDidCreate(onFile), watcher.onDidChange(onFile), watcher.onDidDelete(onFile));
+    this.subscriptions.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('metaflow.datastore') || e.affectsConfiguration('metaflow.azure')) this.refresh();
+      }),
+    );
   }
 
   dispose(): void {
@@ -61,7 +86,18 @@ export class ArtifactExplorer implements vscode.TreeDataProvider<ExplorerNode>, 
     this.changed.dispose();
   }
 
+  isRemote(root: string): boolean {
+    return this.remotes.has(root);
+  }
+
+  /** The remote datastore's storage of a root node (previews copy blobs from it). */
+  remoteStorage(root: string): DatastoreStorage | undefined {
+    return this.remotes.get(root)?.storage;
+  }
+
+  /** The local client of a root; commands that change or draw runs work on local datastores only. */
   client(root: string): DatastoreClient {
+    if (this.remotes.has(root)) throw new Error(`${root} is a remote datastore: this works on local (.metaflow) datastores only`);
     let c = this.clients.get(root);
     if (!c) {
       c = new DatastoreClient(root, { isActive: (pathspec) => this.deps.runs.active().some((r) => r.state.pathspec === pathspec && path.resolve(r.state.datastoreRoot) === root) });
@@ -70,9 +106,30 @@ export class ArtifactExplorer implements vscode.TreeDataProvider<ExplorerNode>, 
     return c;
   }
 
+  private reader(root: string): Reader {
+    return this.remotes.get(root) ?? this.client(root);
+  }
+
   datastoreRoots(): Promise<string[]> {
-    this.roots = this.roots ?? (this.deps.discoverRoots ?? discoverDatastoreRoots)(this.extraRoots);
+    this.roots = this.roots ?? this.discover();
     return this.roots;
+  }
+
+  private async discover(): Promise<string[]> {
+    const local = await (this.deps.discoverRoots ?? discoverDatastoreRoots)(this.extraRoots);
+    this.remoteError = undefined;
+    let remote: RemoteDatastore | undefined;
+    try {
+      remote = await this.deps.discoverRemote?.();
+    } catch (err) {
+      this.remoteError = (err as Error).message;
+    }
+    if (!remote) return local;
+    const known = this.remotes.get(remote.id);
+    this.remotes.clear();
+    const isActive = (pathspec: string) => this.deps.runs.active().some((r) => r.state.pathspec === pathspec);
+    this.remotes.set(remote.id, known ?? new StorageDatastoreClient(remote.storage, { metadataRoot: remote.metadataRoot, isActive }));
+    return [...local, remote.id];
   }
 
   /** Everything again: roots, flows, runs. */
@@ -81,6 +138,7 @@ export class ArtifactExplorer implements vscode.TreeDataProvider<ExplorerNode>, 
     this.nodes.clear();
     this.pages.clear();
     for (const c of this.clients.values()) c.invalidate();
+    for (const c of this.remotes.values()) c.invalidate();
     this.changed.fire(undefined);
   }
 
@@ -118,19 +176,20 @@ export class ArtifactExplorer implements vscode.TreeDataProvider<ExplorerNode>, 
   private async children(node?: ExplorerNode): Promise<ExplorerNode[]> {
     if (!node) {
       const roots = await this.datastoreRoots();
-      if (roots.length === 0) return [{ kind: 'message', text: 'No Metaflow datastore (.metaflow) in this workspace yet: run a flow to create one.', error: false }];
-      if (roots.length === 1) return this.children({ kind: 'root', root: roots[0] });
-      return roots.map((root) => this.keep(`root:${root}`, () => ({ kind: 'root', root })));
+      const problem: ExplorerNode[] = this.remoteError ? [{ kind: 'message', text: this.remoteError, error: true }] : [];
+      if (roots.length === 0) return [...problem, { kind: 'message', text: 'No Metaflow datastore (.metaflow) in this workspace yet: run a flow to create one.', error: false }];
+      if (roots.length === 1 && !problem.length) return this.children({ kind: 'root', root: roots[0] });
+      return [...problem, ...roots.map((root) => this.keep(`root:${root}`, () => ({ kind: 'root', root })))];
     }
     switch (node.kind) {
       case 'root': {
-        const flows = this.client(node.root).listFlows();
+        const flows = await this.reader(node.root).listFlows();
         if (flows.length === 0) return [{ kind: 'message', text: `No runs in ${node.root} yet.`, error: false }];
         return flows.map((f) => this.flowNode(node.root, f.name));
       }
       case 'flow':
-        return this.paged(`runs:${node.root}:${node.flow}`, node, (cursor) => {
-          const page = this.client(node.root).listRuns(node.flow, cursor, RUN_PAGE);
+        return this.paged(`runs:${node.root}:${node.flow}`, node, async (cursor) => {
+          const page = await this.reader(node.root).listRuns(node.flow, cursor, RUN_PAGE);
           const items = page.items.map((run): ExplorerNode =>
             this.keep(`run:${node.root}:${run.pathspec}`, () => ({ kind: 'run', root: node.root, run }), (n) => {
               if (n.kind === 'run') n.run = run;
@@ -140,7 +199,7 @@ export class ArtifactExplorer implements vscode.TreeDataProvider<ExplorerNode>, 
         });
       case 'run': {
         const { flow, runId } = node.run;
-        const steps = this.client(node.root).listSteps(flow, runId);
+        const steps = await this.reader(node.root).listSteps(flow, runId);
         const out: ExplorerNode[] = node.run.error ? [{ kind: 'message', text: node.run.error, error: true }] : [];
         if (steps.length === 0) out.push({ kind: 'message', text: 'No step has started yet.', error: false });
         return [...out, ...steps.map((step): ExplorerNode => ({ kind: 'step', root: node.root, step }))];
@@ -150,15 +209,15 @@ export class ArtifactExplorer implements vscode.TreeDataProvider<ExplorerNode>, 
         const out: ExplorerNode[] = node.step.error ? [{ kind: 'message', text: node.step.error, error: true }] : [];
         return [
           ...out,
-          ...this.paged(`tasks:${node.root}:${node.step.pathspec}`, node, (cursor) => {
-            const page = this.client(node.root).listTasks(flow, runId, name, cursor, TASK_PAGE);
+          ...(await this.paged(`tasks:${node.root}:${node.step.pathspec}`, node, async (cursor) => {
+            const page = await this.reader(node.root).listTasks(flow, runId, name, cursor, TASK_PAGE);
             return { items: page.items.map((task): ExplorerNode => ({ kind: 'task', root: node.root, task })), cursor: page.cursor, total: page.total };
-          }),
+          })),
         ];
       }
       case 'task': {
         const { flow, runId, step, taskId } = node.task;
-        const arts = this.client(node.root).artifacts(flow, runId, step, taskId);
+        const arts = await this.reader(node.root).artifacts(flow, runId, step, taskId);
         const out: ExplorerNode[] = arts.error ? [{ kind: 'message', text: arts.error, error: true }] : [];
         if (!arts.error && arts.artifacts.length === 0) out.push({ kind: 'message', text: 'No artifacts.', error: false });
         return [...out, ...arts.artifacts.map((artifact): ExplorerNode => ({ kind: 'artifact', root: node.root, artifact, flow }))];
@@ -169,10 +228,10 @@ export class ArtifactExplorer implements vscode.TreeDataProvider<ExplorerNode>, 
   }
 
   /** The pages loaded so far (the first one on first expansion), then a "Load more" item if any remain. */
-  private paged(key: string, parent: ExplorerNode, load: (cursor?: string) => Paged): ExplorerNode[] {
+  private async paged(key: string, parent: ExplorerNode, load: (cursor?: string) => Promise<Paged>): Promise<ExplorerNode[]> {
     let page = this.pages.get(key);
     if (!page) {
-      page = load(undefined);
+      page = await load(undefined);
       this.pages.set(key, page);
     }
     const more: ExplorerNode[] = page.cursor ? [{ kind: 'more', parent, shown: page.items.length, total: page.total }] : [];
@@ -180,18 +239,18 @@ export class ArtifactExplorer implements vscode.TreeDataProvider<ExplorerNode>, 
   }
 
   /** "Load more": appends the next page to the parent's list. */
-  loadMore(node: ExplorerNode): void {
+  async loadMore(node: ExplorerNode): Promise<void> {
     if (node.kind !== 'more') return;
     const parent = node.parent;
     const key = parent.kind === 'flow' ? `runs:${parent.root}:${parent.flow}` : parent.kind === 'step' ? `tasks:${parent.root}:${parent.step.pathspec}` : undefined;
     const page = key ? this.pages.get(key) : undefined;
     if (!key || !page?.cursor) return;
     if (parent.kind === 'flow') {
-      const next = this.client(parent.root).listRuns(parent.flow, page.cursor, RUN_PAGE);
+      const next = await this.reader(parent.root).listRuns(parent.flow, page.cursor, RUN_PAGE);
       const items = next.items.map((run): ExplorerNode => this.keep(`run:${parent.root}:${run.pathspec}`, () => ({ kind: 'run', root: parent.root, run })));
       this.pages.set(key, { items: [...page.items, ...items], cursor: next.cursor, total: next.total });
     } else if (parent.kind === 'step') {
-      const next = this.client(parent.root).listTasks(parent.step.flow, parent.step.runId, parent.step.name, page.cursor, TASK_PAGE);
+      const next = await this.reader(parent.root).listTasks(parent.step.flow, parent.step.runId, parent.step.name, page.cursor, TASK_PAGE);
       const items = next.items.map((task): ExplorerNode => ({ kind: 'task', root: parent.root, task }));
       this.pages.set(key, { items: [...page.items, ...items], cursor: next.cursor, total: next.total });
     }
@@ -199,15 +258,15 @@ export class ArtifactExplorer implements vscode.TreeDataProvider<ExplorerNode>, 
   }
 
   /** Re-reads one run (its node and everything under it), or its flow's run list if the run is new here. */
-  refreshRun(root: string, flow: string, runId: string): void {
-    const client = this.client(root);
+  async refreshRun(root: string, flow: string, runId: string): Promise<void> {
+    const client = this.reader(root);
     client.invalidate(flow, runId);
     const pathspec = `${flow}/${runId}`;
     for (const key of [...this.pages.keys()]) if (key.startsWith(`tasks:${root}:${pathspec}/`)) this.pages.delete(key);
     const node = this.nodes.get(`run:${root}:${pathspec}`);
     if (node && node.kind === 'run') {
       try {
-        node.run = client.run(flow, runId);
+        node.run = await client.run(flow, runId);
       } catch (err) {
         node.run = { ...node.run, error: (err as Error).message };
       }
@@ -223,7 +282,7 @@ export class ArtifactExplorer implements vscode.TreeDataProvider<ExplorerNode>, 
     const key = `${root}|${flow}/${runId}`;
     let r = this.refreshers.get(key);
     if (!r) {
-      r = throttle<void>(() => this.refreshRun(root, flow, runId), REFRESH_MS);
+      r = throttle<void>(() => void this.refreshRun(root, flow, runId), REFRESH_MS);
       this.refreshers.set(key, r);
     }
     r();

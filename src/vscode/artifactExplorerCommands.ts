@@ -1,7 +1,10 @@
 // The Artifact Explorer's commands: preview, load more, refresh, task logs, copy pathspec / Client API
 // snippet, resume from / re-run a step (owned by the run commands, which find the flow file by name),
-// show a run in the DAG panel, delete a run, compare two runs.
+// show a run in the DAG panel, delete a run, compare two runs; switch between the local and the Azure
+// datastore. Artifacts in Azure are copied (size-capped) into a temporary local store to be previewed.
 import * as vscode from 'vscode';
+import { DEFAULT_LIMITS } from '../client/artifactPreview';
+import { stageArtifacts } from '../client/artifactStaging';
 import { artifactSnippet, runSnippet, stepSnippet, taskSnippet } from '../client/clientSnippet';
 import { deleteRun } from '../client/runDeletion';
 import type { ArtifactExplorer } from './artifactExplorer';
@@ -20,7 +23,11 @@ export const EXPLORER_COMMANDS = {
   deleteRun: 'metaflow.artifactExplorer.deleteRun',
   compareRuns: 'metaflow.artifactExplorer.compareRuns',
   showLogs: 'metaflow.artifactExplorer.showTaskLogs',
+  switchDatastore: 'metaflow.artifactExplorer.switchDatastore',
 } as const;
+
+/** The setting the datastore picker writes (METAFLOW_DEFAULT_DATASTORE below env and config files). */
+export const DATASTORE_SETTING = 'metaflow.datastore';
 
 export interface ExplorerCommandDeps {
   explorer: ArtifactExplorer;
@@ -75,7 +82,7 @@ export class ArtifactExplorerCommands {
   constructor(private readonly deps: ExplorerCommandDeps) {}
 
   register(): vscode.Disposable[] {
-    const { explorer, previews } = this.deps;
+    const { explorer } = this.deps;
     const on = (id: string, fn: (node: ExplorerNode, selection?: ExplorerNode[]) => unknown) =>
       vscode.commands.registerCommand(id, (node?: unknown, selection?: unknown) => {
         if (!isNode(node)) {
@@ -88,7 +95,8 @@ export class ArtifactExplorerCommands {
       vscode.commands.registerCommand(EXPLORER_COMMANDS.refresh, () => explorer.refresh()),
       vscode.commands.registerCommand(SHOW_TASK_LOGS_COMMAND, (args?: unknown) => showTaskLogs(args)),
       on(LOAD_MORE_COMMAND, (node) => explorer.loadMore(node)),
-      on(PREVIEW_COMMAND, (node) => (node.kind === 'artifact' ? previews.open(node.root, node.artifact, node.flow) : undefined)),
+      on(PREVIEW_COMMAND, (node) => (node.kind === 'artifact' ? this.preview(node) : undefined)),
+      vscode.commands.registerCommand(EXPLORER_COMMANDS.switchDatastore, () => this.switchDatastore()),
       on(EXPLORER_COMMANDS.showLogs, (node) => (node.kind === 'task' ? showTaskLogs({ root: node.root, pathspec: node.task.pathspec }) : undefined)),
       on(EXPLORER_COMMANDS.copyPathspec, async (node) => {
         const p = pathspecOf(node);
@@ -112,8 +120,47 @@ export class ArtifactExplorerCommands {
     ];
   }
 
+  private async preview(node: Extract<ExplorerNode, { kind: 'artifact' }>): Promise<unknown> {
+    const storage = this.deps.explorer.remoteStorage(node.root);
+    if (!storage) return this.deps.previews.open(node.root, node.artifact, node.flow);
+    let staged;
+    try {
+      staged = await stageArtifacts(storage, node.flow, [node.artifact.sha], DEFAULT_LIMITS.maxBytes);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Cannot preview ${node.artifact.pathspec}: ${(err as Error).message}`);
+      return undefined;
+    }
+    try {
+      return await this.deps.previews.open(staged.root, node.artifact, node.flow);
+    } finally {
+      staged.dispose();
+    }
+  }
+
+  private async switchDatastore(): Promise<void> {
+    const config = vscode.workspace.getConfiguration();
+    const current = config.get<string>(DATASTORE_SETTING) ?? 'local';
+    const sysroot = config.get<string>('metaflow.azure.datastoreSysroot') || process.env.METAFLOW_DATASTORE_SYSROOT_AZURE;
+    const items: Array<vscode.QuickPickItem & { value: string }> = [
+      { label: 'Local', description: '.metaflow folders of the workspace', value: 'local' },
+      { label: 'Azure Blob', description: sysroot ? sysroot : 'set metaflow.azure.datastoreSysroot and metaflow.azure.blobServiceEndpoint', value: 'azure' },
+    ].map((i) => ({ ...i, picked: i.value === current, detail: i.value === current ? 'current' : undefined }));
+    const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Datastore for runs and the Artifact Explorer' });
+    if (!picked || picked.value === current) return;
+    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await config.update(DATASTORE_SETTING, picked.value, target);
+    if (process.env.METAFLOW_DEFAULT_DATASTORE && process.env.METAFLOW_DEFAULT_DATASTORE !== picked.value) {
+      void vscode.window.showWarningMessage(`METAFLOW_DEFAULT_DATASTORE=${process.env.METAFLOW_DEFAULT_DATASTORE} in the environment overrides ${DATASTORE_SETTING}.`);
+    }
+    this.deps.explorer.refresh();
+  }
+
   private async deleteRun(node: ExplorerNode): Promise<void> {
     if (node.kind !== 'run') return;
+    if (this.deps.explorer.isRemote(node.root)) {
+      void vscode.window.showErrorMessage(`${node.run.pathspec} is in ${node.root}: runs are deleted from local datastores only.`);
+      return;
+    }
     const { flow, runId, pathspec } = node.run;
     const client = this.deps.explorer.client(node.root);
     const answer = await vscode.window.showWarningMessage(
@@ -128,13 +175,17 @@ export class ArtifactExplorerCommands {
       void vscode.window.showErrorMessage(`Cannot delete ${pathspec}: ${(err as Error).message}`);
       return;
     }
-    this.deps.explorer.refreshRun(node.root, flow, runId);
+    await this.deps.explorer.refreshRun(node.root, flow, runId);
   }
 
   private async compare(node: ExplorerNode, selection?: ExplorerNode[]): Promise<void> {
     if (node.kind !== 'run') return;
     const runs = (selection ?? []).filter((n): n is Extract<ExplorerNode, { kind: 'run' }> => n.kind === 'run');
     const other = runs.find((r) => r !== node);
+    if (this.deps.explorer.isRemote(node.root)) {
+      void vscode.window.showErrorMessage(`${node.run.pathspec} is in ${node.root}: runs are compared in local datastores only.`);
+      return;
+    }
     const client = this.deps.explorer.client(node.root);
     if (runs.length > 2) {
       void vscode.window.showErrorMessage('Select exactly two runs to compare.');
