@@ -33,6 +33,8 @@ export class StorageSnapshot implements FileView {
   private readonly contents = new Map<string, Buffer>();
   private readonly wantLists = new Set<string>();
   private readonly wantFiles = new Set<string>();
+  /** Listed and empty: blob stores have no empty directories, so there is none. */
+  private readonly absent = new Set<string>();
 
   /**
    * @param root the path the reading rules join keys onto (shown in their messages).
@@ -76,7 +78,7 @@ export class StorageSnapshot implements FileView {
     if (this.isMeta(key)) return LOCAL_VIEW.list(this.localMeta(key) ?? dir);
     const listing = this.listings.get(key);
     if (!listing) {
-      if (this.remoteDirExists(key) === false) throw missing(dir);
+      if (this.remoteDirExists(key) === false || this.absent.has(key)) throw missing(dir);
       this.wantLists.add(key);
       throw new NotFetched(dir);
     }
@@ -98,7 +100,7 @@ export class StorageSnapshot implements FileView {
     if (cached) return cached;
     const { listing, name, parent } = this.parentListing(key);
     if (!listing) {
-      if (this.remoteDirExists(parent) === false) throw missing(file);
+      if (this.remoteDirExists(parent) === false || this.absent.has(parent)) throw missing(file);
       this.wantLists.add(parent);
       throw new NotFetched(file);
     }
@@ -115,7 +117,7 @@ export class StorageSnapshot implements FileView {
     if (this.listings.has(key)) return true;
     const { listing, name, parent } = this.parentListing(key);
     if (!listing) {
-      if (this.remoteDirExists(parent) === false) return false;
+      if (this.remoteDirExists(parent) === false || this.absent.has(parent)) return false;
       this.wantLists.add(parent);
       throw new NotFetched(p);
     }
@@ -165,7 +167,8 @@ export class StorageSnapshot implements FileView {
           if (e.isDirectory) listing.dirs.add(e.name);
           else listing.files.set(e.name, { size: e.size ?? 0, lastModified: e.lastModified ?? 0 });
         }
-        this.listings.set(key, listing);
+        if (key !== '' && listing.dirs.size === 0 && listing.files.size === 0) this.absent.add(key);
+        else this.listings.set(key, listing);
       }),
       ...files.map((key) => async () => {
         const data = await this.storage.readIfExists(key);
