@@ -176,8 +176,10 @@ class ParallelTest(FlowTestCase):
         self.assertEqual(self.artifact(run, "join", "nodes"), [0, 1, 2])
         run = self.run_flow("parallel_worker_return_flow.py", "ParallelWorkerReturnFlow",
                             parameters={"control_returns": "True"})
-        self.assertEqual(len(run.failed), 1)
-        self.assertIn("without calling self.next()", run.failed[0][1]["result"]["exception"]["message"])
+        # The control task fails; a worker still running then is ended with the run, so more may be listed as failed.
+        messages = [fin["result"]["exception"]["message"] for _, fin in run.failed if fin["result"] and fin["result"].get("exception")]
+        self.assertEqual(len(messages), 1, messages)
+        self.assertIn("without calling self.next()", messages[0])
 
 
 class ParametersTest(FlowTestCase):
