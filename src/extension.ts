@@ -73,7 +73,7 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
   const runDiagnostics = new RunDiagnostics();
   const runStatusBar = new RunStatusBar(runs);
   const interpreter = new InterpreterService({ log });
-  const azure = new AzureSignIn(log);
+  const azure = new AzureSignIn(log, { flowFiles: async () => (await index.flows()).map((f) => f.uri), onDidChangeFlows: index.onDidChange });
   // A run without the token endpoint still runs; its tasks fall back to DefaultAzureCredential.
   const azureGrants = () =>
     azure.grantTaskAccess().catch((err: unknown) => {

@@ -1,8 +1,16 @@
 // "Metaflow: Sign in to Azure", the status bar item showing the signed-in account, and the one Azure credential
 // the extension's Azure clients and the tasks' token endpoint share. Settings metaflow.azure.cloud / tenant /
 // debugLogging apply without a reload; a session change (sign-out, another account) forgets cached tokens.
+// The status bar item shows only while Azure is in use (a signed-in session, the Azure datastore selected
+// in the environment, a Metaflow config file or a setting, or a flow reading Key Vault secrets): a user who
+// never touches Azure sees nothing of it.
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import * as vscode from 'vscode';
+import { AZURE_EDITOR_SETTINGS, AZURE_SETTINGS } from '../datastore/azure/azureConfig';
+import { MetaflowConfig } from '../config/metaflowConfig';
+import { KEY_VAULT_TYPES } from '../flow/secretSources';
 import { type AzureCloudConfig, azureCloudConfig, AZURE_CLOUD_NAMES } from '../azure/azureCloud';
 import { AzureCredentials } from '../azure/azureCredentials';
 import { AzureSdkLogging } from '../azure/azureSdkLogging';
@@ -16,12 +24,29 @@ export const AZURE_CLOUD_SETTING = 'metaflow.azure.cloud';
 export const AZURE_TENANT_SETTING = 'metaflow.azure.tenant';
 export const AZURE_DEBUG_LOGGING_SETTING = 'metaflow.azure.debugLogging';
 
+/** Where the sign-in looks for signs that the workspace uses Azure. */
+export interface AzureUsageSources {
+  /** The workspace's flow files (the flow index): a flow with a Key Vault `@secrets` source uses Azure. */
+  flowFiles(): Promise<vscode.Uri[]>;
+  onDidChangeFlows: vscode.Event<unknown>;
+}
+
+const DEFAULT_SECRETS_BACKEND = 'METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE';
+const KEY_VAULT_SOURCE = new RegExp(`${KEY_VAULT_TYPES.join('|')}|\\.vault\\.(azure\\.net|azure\\.cn|usgovcloudapi\\.net|microsoftazure\\.de)`);
+
+/** A flow file's text reads Key Vault secrets: `@secrets` with a Key Vault source type or vault URL. */
+export function readsKeyVault(source: string): boolean {
+  return /@secrets\b/.test(source) && KEY_VAULT_SOURCE.test(source);
+}
+
 /** What tests and other extensions reach through the extension's API. */
 export interface AzureSignInApi {
   /** The signed-in account's label, or undefined. */
   readonly account: string | undefined;
   /** The status bar item's text. */
   readonly statusText: string;
+  /** Whether the status bar item is shown (only while Azure is in use). */
+  readonly statusVisible: boolean;
   /** A token from the chain (the editor's account first), as the extension's Azure clients get it. */
   getToken(scopes: string[]): Promise<AccessToken>;
   /** What a run's tasks receive: the token endpoint's URL and a secret of their own. */
@@ -37,11 +62,17 @@ export class AzureSignIn implements vscode.Disposable, AzureSignInApi {
   private chain: AzureCredentials;
   private signedInAs: string | undefined;
   private reportedCloud: string | undefined;
+  private configUsesAzure = false;
+  private flowsUseKeyVault = false;
+  private visible = false;
 
   /** Stable for holders (Blob, Key Vault clients): each request goes to the chain of the current settings. */
   readonly credential: TokenCredential = { getToken: (scopes: string | string[], options?: GetTokenOptions) => this.chain.getToken(scopes, options) };
 
-  constructor(private readonly log: Log) {
+  constructor(
+    private readonly log: Log,
+    private readonly usage?: AzureUsageSources,
+  ) {
     this.session = new VsCodeAzureSession(() => this.chain.cloud);
     this.chain = this.buildChain();
     this.endpoint = new TaskTokenEndpoint({ credential: () => this.credential, log: (line) => log.warn(line) });
@@ -61,10 +92,24 @@ export class AzureSignIn implements vscode.Disposable, AzureSignInApi {
           this.chain = this.buildChain();
           void this.refreshStatus();
         }
+        if (e.affectsConfiguration('metaflow')) this.checkConfig();
       }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.checkConfig()),
+      // Edits made in the editor are seen at once; the watchers below catch the others.
+      vscode.workspace.onDidSaveTextDocument((doc) => this.checkConfigIf([doc.uri])),
+      vscode.workspace.onDidCreateFiles((e) => this.checkConfigIf(e.files)),
+      vscode.workspace.onDidDeleteFiles((e) => this.checkConfigIf(e.files)),
+      vscode.workspace.onDidRenameFiles((e) => this.checkConfigIf(e.files.flatMap((f) => [f.oldUri, f.newUri]))),
     );
-    this.render();
+    // Metaflow's config files: the project's `.metaflow/config.json` and the profile's in ~/.metaflowconfig.
+    for (const pattern of ['**/.metaflow/config*.json', new vscode.RelativePattern(vscode.Uri.file(path.join(os.homedir(), '.metaflowconfig')), 'config*.json')]) {
+      const watcher = vscode.workspace.createFileSystemWatcher(pattern);
+      this.subscriptions.push(watcher, watcher.onDidCreate(() => this.checkConfig()), watcher.onDidChange(() => this.checkConfig()), watcher.onDidDelete(() => this.checkConfig()));
+    }
+    if (usage) this.subscriptions.push(usage.onDidChangeFlows(() => void this.checkFlows()));
+    this.checkConfig();
     void this.refreshStatus();
+    void this.checkFlows();
   }
 
   register(): vscode.Disposable[] {
@@ -82,6 +127,53 @@ export class AzureSignIn implements vscode.Disposable, AzureSignInApi {
 
   get statusText(): string {
     return this.item.text;
+  }
+
+  get statusVisible(): boolean {
+    return this.visible;
+  }
+
+  private checkConfigIf(uris: readonly vscode.Uri[]): void {
+    if (uris.some((u) => /^config(_.+)?\.json$/.test(path.basename(u.fsPath)))) this.checkConfig();
+  }
+
+  /** The Azure datastore or Key Vault secrets selected in the environment, a config file or the settings. */
+  private checkConfig(): void {
+    const settings: Record<string, string> = {};
+    for (const [setting, name] of Object.entries(AZURE_EDITOR_SETTINGS)) {
+      const value = this.setting<unknown>(setting);
+      if (typeof value === 'string' && value) settings[name] = value;
+    }
+    const folders = vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath) ?? [process.cwd()];
+    this.configUsesAzure = folders.some((dir) => {
+      try {
+        const config = MetaflowConfig.load({ env: process.env, startDir: dir, homeDir: os.homedir(), settings });
+        return config.getString(AZURE_SETTINGS.defaultDatastore) === 'azure' || KEY_VAULT_TYPES.includes(config.getString(DEFAULT_SECRETS_BACKEND) ?? '');
+      } catch {
+        // An unreadable config file is reported where runs read it; it selects nothing here.
+        return false;
+      }
+    });
+    this.render();
+  }
+
+  private async checkFlows(): Promise<void> {
+    if (!this.usage) return;
+    let found = false;
+    try {
+      const files = new Map((await this.usage.flowFiles()).map((uri) => [uri.toString(), uri]));
+      for (const uri of files.values()) {
+        const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
+        if (readsKeyVault(text)) {
+          found = true;
+          break;
+        }
+      }
+    } catch {
+      // A flow file gone between the listing and the read: the next index change looks again.
+    }
+    this.flowsUseKeyVault = found;
+    this.render();
   }
 
   getToken(scopes: string[]): Promise<AccessToken> {
@@ -162,7 +254,9 @@ export class AzureSignIn implements vscode.Disposable, AzureSignInApi {
       this.item.text = '$(sign-in) Sign in to Azure';
       this.item.tooltip = `Sign in to Azure (${where}) with the Microsoft account VS Code holds, for the Azure datastore and Key Vault secrets.`;
     }
-    this.item.show();
+    this.visible = this.signedInAs !== undefined || this.configUsesAzure || this.flowsUseKeyVault;
+    if (this.visible) this.item.show();
+    else this.item.hide();
   }
 
   dispose(): void {

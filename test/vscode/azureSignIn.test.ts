@@ -115,6 +115,8 @@ suite('Azure sign-in', function () {
     const azure = (await api()).azure;
     assert.equal(azure.statusText, '$(sign-in) Sign in to Azure');
     assert.equal(azure.account, undefined);
+    // The fixture workspace selects no Azure datastore and reads no Key Vault secret: nothing to show yet.
+    assert.equal(azure.statusVisible, false);
     // A request without `silent` puts "Sign in with Microsoft (stand-in) to use Metaflow Studio" in the Accounts
     // menu; running that entry is the user's click on it, which signs in and allows the extension the account.
     assert.equal(await vscode.authentication.getSession('microsoft', [STORAGE]), undefined);
@@ -125,6 +127,7 @@ suite('Azure sign-in', function () {
     // onDidChangeSessions makes the extension look again, silently.
     await waitFor('the account in the status bar', () => azure.statusText === `$(azure) ${ACCOUNT.label}`);
     assert.equal(azure.account, ACCOUNT.label);
+    assert.equal(azure.statusVisible, true, 'a signed-in session shows the item');
   });
 
   test('"Metaflow: Sign in to Azure" takes the session, and tasks get its token from the token endpoint', async () => {
@@ -191,5 +194,51 @@ suite('Azure sign-in', function () {
     await provider.removeSession();
     await waitFor('the sign-in offer in the status bar', () => azure.statusText === '$(sign-in) Sign in to Azure');
     assert.equal(azure.account, undefined);
+    await waitFor('the item hidden once no Azure use is left', () => !azure.statusVisible);
+  });
+
+  test('signed out, the item shows while a config file selects the Azure datastore or a flow reads Key Vault', async () => {
+    const azure = (await api()).azure;
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    assert.equal(azure.account, undefined);
+    assert.equal(azure.statusVisible, false);
+    const configFile = path.join(folder, '.metaflow', 'config.json');
+    const hadConfig = fs.existsSync(configFile);
+    const flowFile = path.join(folder, 'key_vault_flow.py');
+    try {
+      if (!hadConfig) {
+        // Made and removed in the editor, as a user would.
+        const create = new vscode.WorkspaceEdit();
+        create.createFile(vscode.Uri.file(configFile), { contents: Buffer.from(JSON.stringify({ METAFLOW_DEFAULT_DATASTORE: 'azure' })) });
+        assert.ok(await vscode.workspace.applyEdit(create));
+        await waitFor('the item shown for the Azure datastore in .metaflow/config.json', () => azure.statusVisible);
+        assert.equal(azure.statusText, '$(sign-in) Sign in to Azure');
+        const remove = new vscode.WorkspaceEdit();
+        remove.deleteFile(vscode.Uri.file(configFile));
+        assert.ok(await vscode.workspace.applyEdit(remove));
+        await waitFor('the item hidden once the config file is gone', () => !azure.statusVisible);
+      }
+      fs.writeFileSync(flowFile, KEY_VAULT_FLOW);
+      await waitFor('the item shown for a flow reading a Key Vault secret', () => azure.statusVisible);
+      fs.rmSync(flowFile);
+      await waitFor('the item hidden once that flow is gone', () => !azure.statusVisible);
+    } finally {
+      if (!hadConfig) fs.rmSync(configFile, { force: true });
+      fs.rmSync(flowFile, { force: true });
+    }
   });
 });
+
+const KEY_VAULT_FLOW = `from metaflow import FlowSpec, secrets, step
+
+
+class KeyVaultFlow(FlowSpec):
+    @secrets(sources=["az-key-vault.https://studio-vault.vault.azure.net/secrets/db-password"])
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+`;
