@@ -4,7 +4,7 @@
 Usage (from the repository root, after `npm run --silent build`):
 
     python3 scripts/metaflow-core-suite.py CHECKOUT [--tests a,b] [--graphs x,y] [--jobs 2]
-        [--out report.json] [--logs DIR] [--scratch DIR] [--keep] [--timeout SECONDS]
+        [--out report.json] [--logs DIR] [--scratch DIR] [--keep] [--timeout SECONDS] [--baseline]
 
 CHECKOUT is the root of an extracted Metaflow 2.19.38 source tree (the folder holding `metaflow/`
 and `test/core/`); this script never downloads it. Every (graph, test) pair that Metaflow's own
@@ -28,7 +28,7 @@ there fail on this machine for reasons of its own (say, Metaflow's extension tes
 installed), not because of the embedded runtime.
 
 Prints pairs passed / pairs run by test, writes each failing pair's commands and output to
---logs (default metaflow-core-suite-logs/), and the whole result as JSON to --out. Failures carry
+--logs (default: metaflow-core-suite-logs in the temp dir, never the repository), and the whole result as JSON to --out. Failures carry
 a `signature` (the last exception line of the failing phase) to group them by cause. Not part of
 `npm test`: it needs a Metaflow checkout, which CI does not have.
 """
@@ -57,7 +57,10 @@ def parse_args(argv):
     p.add_argument("--graphs", default="", help="comma-separated graph names (default: all)")
     p.add_argument("--jobs", type=int, default=1, help="pairs run at once (default 1)")
     p.add_argument("--out", default="", help="write the JSON report here")
-    p.add_argument("--logs", default="metaflow-core-suite-logs", help="folder for failing pairs' output")
+    p.add_argument(
+        "--logs", default=os.path.join(tempfile.gettempdir(), "metaflow-core-suite-logs"),
+        help="folder for failing pairs' output",
+    )
     p.add_argument("--scratch", default="", help="folder for the generated flows (default: a temp dir)")
     p.add_argument("--keep", action="store_true", help="keep each pair's scratch folder")
     p.add_argument("--timeout", type=float, default=600, help="seconds allowed per command (default 600)")
@@ -308,7 +311,7 @@ def main(argv=None):
         raise SystemExit("no (graph, test) pair matches --tests/--graphs")
     scratch = options.scratch or tempfile.mkdtemp(prefix="metaflow-core-suite-")
     os.makedirs(scratch, exist_ok=True)
-    print("%d pairs, %d at a time, scratch %s" % (len(pairs), options.jobs, scratch), flush=True)
+    print("%d pairs, %d at a time, scratch %s, logs %s" % (len(pairs), options.jobs, scratch, options.logs), flush=True)
 
     results = []
     started = time.time()
