@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as esbuild from 'esbuild';
+import { nodeBundleOptions } from '../../../scripts/node-bundle.mjs';
 import { describeRun, PYTHON_DIR, REPO_ROOT, testEnv, type Workspace, workspace, writeFlow } from './harness';
 
 interface ScriptRun {
@@ -20,7 +21,7 @@ interface ScriptRun {
 async function bundleCli(): Promise<{ dir: string; cli: string; python: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mfs-script-dist-'));
   const cli = path.join(dir, 'cli.js');
-  await esbuild.build({ entryPoints: [path.join(REPO_ROOT, 'src', 'cli.ts')], outfile: cli, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent' });
+  await esbuild.build(nodeBundleOptions({ entryPoints: [path.join(REPO_ROOT, 'src', 'cli.ts')], outfile: cli, logLevel: 'silent' }));
   const modules = path.join(REPO_ROOT, 'node_modules');
   fs.copyFileSync(path.join(modules, 'web-tree-sitter', 'tree-sitter.wasm'), path.join(dir, 'tree-sitter.wasm'));
   fs.copyFileSync(path.join(modules, 'tree-sitter-python', 'tree-sitter-python.wasm'), path.join(dir, 'tree-sitter-python.wasm'));

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as esbuild from 'esbuild';
+import { nodeBundleOptions } from '../../../scripts/node-bundle.mjs';
 import { FLOW_FIXTURES } from './fixturePaths';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -18,7 +19,7 @@ describe('metaflow-studio graph/check/show (bundled CLI)', () => {
     // Bundled the way esbuild.mjs bundles dist/cli.js, into a private directory so that parallel test runs never share dist/.
     dir = mkdtempSync(join(tmpdir(), 'flow-cli-'));
     cli = join(dir, 'cli.js');
-    await esbuild.build({ entryPoints: [join(ROOT, 'src/cli.ts')], outfile: cli, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent' });
+    await esbuild.build(nodeBundleOptions({ entryPoints: [join(ROOT, 'src/cli.ts')], outfile: cli, logLevel: 'silent' }));
     const req = createRequire(join(ROOT, 'package.json'));
     copyFileSync(req.resolve('web-tree-sitter/tree-sitter.wasm'), join(dir, 'tree-sitter.wasm'));
     copyFileSync(join(dirname(req.resolve('tree-sitter-python/package.json')), 'tree-sitter-python.wasm'), join(dir, 'tree-sitter-python.wasm'));
