@@ -64,6 +64,8 @@ export class AzureSignIn implements vscode.Disposable, AzureSignInApi {
   private reportedCloud: string | undefined;
   private configUsesAzure = false;
   private flowsUseKeyVault = false;
+  /** Whether VS Code has been asked for a session yet (see the constructor). */
+  private sessionAsked = false;
   private visible = false;
 
   /** Stable for holders (Blob, Key Vault clients): each request goes to the chain of the current settings. */
@@ -90,7 +92,7 @@ export class AzureSignIn implements vscode.Disposable, AzureSignInApi {
         if (e.affectsConfiguration(AZURE_DEBUG_LOGGING_SETTING)) this.sdkLogging.setDebug(this.setting<boolean>(AZURE_DEBUG_LOGGING_SETTING) === true);
         if (e.affectsConfiguration(AZURE_CLOUD_SETTING) || e.affectsConfiguration(AZURE_TENANT_SETTING) || e.affectsConfiguration(SOVEREIGN_ENVIRONMENT_SETTING)) {
           this.chain = this.buildChain();
-          void this.refreshStatus();
+          if (this.sessionAsked) void this.refreshStatus();
         }
         if (e.affectsConfiguration('metaflow')) this.checkConfig();
       }),
@@ -107,8 +109,10 @@ export class AzureSignIn implements vscode.Disposable, AzureSignInApi {
       this.subscriptions.push(watcher, watcher.onDidCreate(() => this.checkConfig()), watcher.onDidChange(() => this.checkConfig()), watcher.onDidDelete(() => this.checkConfig()));
     }
     if (usage) this.subscriptions.push(usage.onDidChangeFlows(() => void this.checkFlows()));
+    // No session is asked for here: even a silent request starts VS Code's Microsoft sign-in extension, which a user who
+    // never touches Azure should not pay for. render() asks once Azure is in use; a sign-in through the Accounts menu
+    // arrives as onDidChangeSessions.
     this.checkConfig();
-    void this.refreshStatus();
     void this.checkFlows();
   }
 
@@ -215,6 +219,7 @@ export class AzureSignIn implements vscode.Disposable, AzureSignInApi {
 
   /** Silent: shows the account the editor already holds, without any prompt. */
   async refreshStatus(): Promise<void> {
+    this.sessionAsked = true;
     const { cloud, tenant } = this.chain;
     const token = await this.session.getToken([cloud.storageScope], { tenant, interactive: false }).catch(() => undefined);
     this.signedInAs = token?.account;
@@ -254,7 +259,9 @@ export class AzureSignIn implements vscode.Disposable, AzureSignInApi {
       this.item.text = '$(sign-in) Sign in to Azure';
       this.item.tooltip = `Sign in to Azure (${where}) with the Microsoft account VS Code holds, for the Azure datastore and Key Vault secrets.`;
     }
-    this.visible = this.signedInAs !== undefined || this.configUsesAzure || this.flowsUseKeyVault;
+    const inUse = this.configUsesAzure || this.flowsUseKeyVault;
+    if (inUse && !this.sessionAsked) void this.refreshStatus();
+    this.visible = this.signedInAs !== undefined || inUse;
     if (this.visible) this.item.show();
     else this.item.hide();
   }
