@@ -10,6 +10,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { TaskTokenEndpoint, type TokenGrant } from '../../../src/azure/tokenEndpoint';
 import type { RunEvent } from '../../../src/runtime/events';
+import { RunRefused } from '../../../src/runtime/localRunner';
 import { type KeyVaultServer, startKeyVaultServer } from '../../support/keyVaultServer';
 import { finish, runner, type Workspace, workspace, writeFlow } from '../runtime/harness';
 
@@ -160,7 +161,6 @@ describe('@secrets with Key Vault sources in a run', () => {
       ['["az-key-vault.missing-one"]', env, /secret 'missing-one' in Key Vault https:\/\/testvault\.vault\.azure\.net does not exist/],
       ['["az-key-vault.locked"]', env, /refused \(403\).*Key Vault Secrets User/],
       ['["az-key-vault.db-password"]', {}, /METAFLOW_AZURE_KEY_VAULT_PREFIX/],
-      ['["az-key-vault.https://testvault.example.com/secrets/x"]', {}, /bad key vault domain/],
       // The pyenv interpreter on PATH has no Azure SDK: the message says what to install.
       ['["az-key-vault.db-password"]', { ...env, METAFLOW_STUDIO_PYTHON: 'python3' }, /Install it with: pip install azure-keyvault-secrets azure-identity/],
     ];
@@ -170,5 +170,13 @@ describe('@secrets with Key Vault sources in a run', () => {
       assert.equal(result.status, 'failed');
       assert.match(result.error ?? '', message);
     }
+
+    // A literal id that can never work is a lint error: the run is refused before anything starts.
+    const badDomain = writeFlow(ws, 'bad_domain.py', secretsFlow('BadDomainFlow', '["az-key-vault.https://testvault.example.com/secrets/x"]'));
+    const r = await runner(ws, vaultEnv({}));
+    assert.throws(
+      () => r.run({ flowFile: badDomain, parameterArgs: [] }),
+      (err: unknown) => err instanceof RunRefused && err.lintErrors.some((e) => e.check === 'invalid_secret_source' && /must end with one of/.test(e.message)),
+    );
   });
 });
