@@ -20,7 +20,8 @@ import { workerEnv } from './runtime/workers/workerPool';
 import { ArtifactExplorer, EXPLORER_VIEW } from './vscode/artifactExplorer';
 import { ArtifactExplorerCommands } from './vscode/artifactExplorerCommands';
 import { showRunInDag } from './vscode/artifactExplorerDag';
-import { azureDatastoreSource } from './vscode/artifactExplorerRoots';
+import { azureDatastoreSource, editorDatastoreSettings } from './vscode/artifactExplorerRoots';
+import { azureStorageFactory } from './datastore/azure/runnerAzureStorage';
 import { ArtifactPreviews, PREVIEW_SCHEME } from './vscode/artifactPreview';
 import { COMPARE_SCHEME, RunCompareDocuments } from './vscode/runCompare';
 import { TASK_LOGS_SCHEME, TaskLogsProvider } from './vscode/taskLogs';
@@ -81,7 +82,14 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
       return undefined;
     });
   const runLauncher = new RunLauncher({
-    runners: createRunnerFactory({ analyzer: () => analyzer.load(), embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'), env: process.env, grants: azureGrants }),
+    runners: createRunnerFactory({
+      analyzer: () => analyzer.load(),
+      embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'),
+      env: process.env,
+      grants: azureGrants,
+      settings: editorDatastoreSettings,
+      azureStorage: azureStorageFactory(() => azure.credential),
+    }),
     registry: runs,
     interpreter,
     output: runOutput,
@@ -99,7 +107,7 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
   const explorer = new ArtifactExplorer({ runs, discoverRemote: azureDatastoreSource(() => azure.credential) });
   const previews = new ArtifactPreviews({ python: explorerPython, isTrusted: () => vscode.workspace.isTrusted });
   const runCompare = new RunCompareDocuments({ python: explorerPython, isTrusted: () => vscode.workspace.isTrusted });
-  const explorerCommands = new ArtifactExplorerCommands({ explorer, previews, compare: runCompare, showRunInDag: (root, flow, runId) => showRunInDag({ index, panel }, root, flow, runId) });
+  const explorerCommands = new ArtifactExplorerCommands({ explorer, previews, compare: runCompare, showRunInDag: (root, flow, runId) => showRunInDag({ index, panel, remote: (r) => explorer.remoteClient(r) }, root, flow, runId) });
 
   context.subscriptions.push(
     log,
@@ -125,7 +133,7 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
     previews,
     vscode.window.createTreeView(EXPLORER_VIEW, { treeDataProvider: explorer, canSelectMany: true, showCollapseAll: true }),
     vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, previews),
-    vscode.workspace.registerTextDocumentContentProvider(TASK_LOGS_SCHEME, new TaskLogsProvider()),
+    vscode.workspace.registerTextDocumentContentProvider(TASK_LOGS_SCHEME, new TaskLogsProvider((root) => explorer.remoteStorage(root))),
     vscode.workspace.registerTextDocumentContentProvider(COMPARE_SCHEME, runCompare),
     ...explorerCommands.register(),
     new TerminalEnvironment({ collection: context.environmentVariableCollection, extensionDir: context.extensionUri.fsPath, interpreter, log }),

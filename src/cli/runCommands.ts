@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { createFlowAnalyzer } from '../flow/analyzer';
 import { azureCloudConfig } from '../azure/azureCloud';
 import { AzureCredentials } from '../azure/azureCredentials';
-import { AzureBlobStorage } from '../datastore/azure/azureBlobStorage';
+import { azureStorageFactory } from '../datastore/azure/runnerAzureStorage';
 import { ConsoleFormatter } from '../runtime/consoleFormat';
 import type { RunEvent } from '../runtime/events';
 import { type CommonOptions, LocalRunner, type PreparedRun, RunRefused } from '../runtime/localRunner';
@@ -144,8 +144,7 @@ async function runner(io: CliIO, p: ParsedArgs, warmPools?: PoolWarmer): Promise
   const analyzer = await createFlowAnalyzer();
   const env = datastoreEnv(p, io);
   // In a terminal there is no editor account: the scheduler signs in as the tasks do, with DefaultAzureCredential.
-  const azureStorage = (config: Parameters<typeof AzureBlobStorage.fromConfig>[0]) =>
-    AzureBlobStorage.fromConfig(config, new AzureCredentials({ cloud: azureCloudConfig() }));
+  const azureStorage = azureStorageFactory(() => new AzureCredentials({ cloud: azureCloudConfig() }));
   return new LocalRunner({ analyzer, env, homeDir: os.homedir(), warmPools, azureStorage });
 }
 

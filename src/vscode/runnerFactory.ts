@@ -1,9 +1,12 @@
 // The one way the editor makes a LocalRunner, the same object the CLI drives: the analyzer the editor
 // already loaded, the extension's embedded Python package, and the interpreter chosen for this run
-// (passed as the METAFLOW_STUDIO_PYTHON setting, below environment and config files in precedence).
+// (passed as the METAFLOW_STUDIO_PYTHON setting, below environment and config files in precedence),
+// the editor's datastore settings as the Metaflow names they stand for, and the Azure datastore opened
+// through the same composition as the CLI's, with the editor's credential chain.
 import * as os from 'node:os';
 import type { FlowAnalyzer } from '../flow/types';
 import { PYTHON_SETTING } from '../config/runtimeSettings';
+import type { AzureStorageFactory } from '../datastore/azure/runnerAzureStorage';
 import { LocalRunner } from '../runtime/localRunner';
 import { PoolWarmer } from '../runtime/poolWarmer';
 
@@ -20,12 +23,29 @@ export type TaskGrants = () => Promise<{ env: Record<string, string>; revoke(): 
 
 export type RunnerFactory = (python: string, warm?: { flowFile: string; flowName?: string }) => Promise<PreparedRunner>;
 
-export function createRunnerFactory(deps: { analyzer: () => Promise<FlowAnalyzer | undefined>; embeddedPythonDir: string; env: NodeJS.ProcessEnv; grants?: TaskGrants }): RunnerFactory {
+export interface RunnerFactoryDeps {
+  analyzer: () => Promise<FlowAnalyzer | undefined>;
+  embeddedPythonDir: string;
+  env: NodeJS.ProcessEnv;
+  grants?: TaskGrants;
+  /** Editor settings as `METAFLOW_*` names, read at each run (below environment and config files). */
+  settings?: () => Record<string, string>;
+  /** Opens the Azure datastore for runs that use it (see runnerAzureStorage). */
+  azureStorage?: AzureStorageFactory;
+  homeDir?: string;
+}
+
+export function createRunnerFactory(deps: RunnerFactoryDeps): RunnerFactory {
   return async (python, warm) => {
     // Before the warm pool starts: its workers are the run's task processes and keep the environment they start with.
     const grant = await deps.grants?.();
     const ended = () => grant?.revoke();
-    const launch = { env: grant ? { ...deps.env, ...grant.env } : deps.env, homeDir: os.homedir(), settings: { [PYTHON_SETTING]: python }, embeddedPythonDir: deps.embeddedPythonDir };
+    const launch = {
+      env: grant ? { ...deps.env, ...grant.env } : deps.env,
+      homeDir: deps.homeDir ?? os.homedir(),
+      settings: { ...deps.settings?.(), [PYTHON_SETTING]: python },
+      embeddedPythonDir: deps.embeddedPythonDir,
+    };
     const warmPools = new PoolWarmer(launch);
     // Python's start and the flow import overlap the analysis, as in the CLI.
     if (warm) warmPools.warm(warm.flowFile, warm.flowName);
@@ -35,6 +55,6 @@ export function createRunnerFactory(deps: { analyzer: () => Promise<FlowAnalyzer
       ended();
       throw new Error('the flow analyzer could not start (see the "Metaflow Studio" log)');
     }
-    return { runner: new LocalRunner({ ...launch, analyzer, warmPools }), release: () => warmPools.dispose(), ended };
+    return { runner: new LocalRunner({ ...launch, analyzer, warmPools, azureStorage: deps.azureStorage }), release: () => warmPools.dispose(), ended };
   };
 }
