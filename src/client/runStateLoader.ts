@@ -5,8 +5,9 @@ import type { StepStatus } from '../layout/types';
 import type { FlowInfo } from '../flow/types';
 import type { AttemptState, RunState, RunStatus, StepState, TaskState, TaskStatus } from '../runs/types';
 import { DatastoreClient } from './datastoreClient';
+import type { StorageDatastoreClient } from './storageClient';
 import type { TaskDetail } from './taskReader';
-import type { ClientRunStatus, ClientTaskStatus } from './types';
+import type { ClientRunStatus, ClientTaskStatus, RunSummary } from './types';
 
 function runStatus(s: ClientRunStatus): RunStatus {
   return s === 'incomplete' ? 'cancelled' : s;
@@ -30,8 +31,16 @@ function stepStatus(tasks: TaskState[]): StepStatus {
 }
 
 export function loadRunState(root: string, flow: string, runId: string, flowInfo?: FlowInfo, client: DatastoreClient = new DatastoreClient(root)): RunState {
-  const summary = client.run(flow, runId);
-  const scan = client.scan(flow, runId);
+  return runStateOf(path.resolve(root), flow, runId, client.run(flow, runId), client.scan(flow, runId), flowInfo);
+}
+
+/** A run in a remote datastore (Azure Blob), read through its storage client; `rootId` names that datastore. */
+export async function loadStoredRunState(client: StorageDatastoreClient, rootId: string, flow: string, runId: string, flowInfo?: FlowInfo): Promise<RunState> {
+  const [summary, scan] = await Promise.all([client.run(flow, runId), client.scan(flow, runId)]);
+  return runStateOf(rootId, flow, runId, summary, scan, flowInfo);
+}
+
+function runStateOf(datastoreRoot: string, flow: string, runId: string, summary: RunSummary, scan: ReturnType<DatastoreClient['scan']>, flowInfo?: FlowInfo): RunState {
   const tasks = new Map<string, TaskState>();
   const steps = new Map<string, StepState>();
   const order = [...(flowInfo?.steps.map((s) => s.name) ?? []), ...scan.steps.keys()].filter((s, i, all) => all.indexOf(s) === i);
@@ -81,7 +90,7 @@ export function loadRunState(root: string, flow: string, runId: string, flowInfo
     startedAt: summary.startedAt,
     finishedAt: summary.finishedAt,
     durationMs: summary.durationMs,
-    datastoreRoot: path.resolve(root),
+    datastoreRoot,
     parameters: {},
     tags: summary.tags,
     originRunId: summary.originRunId,

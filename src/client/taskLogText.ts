@@ -4,25 +4,44 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readTaskLog } from '../datastore/taskFiles';
 import { MAX_ATTEMPTS } from '../datastore/localLayout';
+import type { MflogLine } from '../datastore/mflog';
 
 export function taskLogText(root: string, pathspec: string): string {
+  const parts = taskPathspecParts(pathspec);
+  const taskDir = path.join(root, ...parts);
+  if (!fs.existsSync(taskDir)) throw new Error(`no task ${pathspec} in ${root} (${taskDir} does not exist)`);
+  const names = new Set(fs.readdirSync(taskDir));
+  const attempts: TaskAttemptLogs[] = [];
+  for (let a = 0; a < MAX_ATTEMPTS; a++) {
+    if ([...names].some((n) => n.startsWith(`${a}.`))) attempts.push({ attempt: a, stdout: readTaskLog(taskDir, a, 'stdout'), stderr: readTaskLog(taskDir, a, 'stderr') });
+  }
+  return formatTaskLogs(pathspec, taskDir, attempts);
+}
+
+export interface TaskAttemptLogs {
+  attempt: number;
+  stdout: MflogLine[];
+  stderr: MflogLine[];
+}
+
+/** Flow/run/step/task, each part a name (never . or ..), or an error saying what a task pathspec is. */
+export function taskPathspecParts(pathspec: string): string[] {
   const parts = pathspec.split('/');
   if (parts.length !== 4 || parts.some((p) => !p || p === '.' || p === '..' || p.includes('\\'))) {
     throw new Error(`'${pathspec}' is not a task pathspec (Flow/run/step/task)`);
   }
-  const taskDir = path.join(root, ...parts);
-  if (!fs.existsSync(taskDir)) throw new Error(`no task ${pathspec} in ${root} (${taskDir} does not exist)`);
-  const names = new Set(fs.readdirSync(taskDir));
-  const attempts: number[] = [];
-  for (let a = 0; a < MAX_ATTEMPTS; a++) if ([...names].some((n) => n.startsWith(`${a}.`))) attempts.push(a);
-  const out: string[] = [`# Logs of ${pathspec}`, `# ${taskDir}`, ''];
+  return parts;
+}
+
+/** The one text layout of a task's logs, wherever they were read from (`where` is shown in its header). */
+export function formatTaskLogs(pathspec: string, where: string, attempts: TaskAttemptLogs[]): string {
+  const out: string[] = [`# Logs of ${pathspec}`, `# ${where}`, ''];
   if (attempts.length === 0) out.push('(no attempt has started, so there are no logs)');
-  for (const attempt of attempts) {
+  for (const { attempt, stdout, stderr } of attempts) {
     out.push(`--- attempt ${attempt} ---`);
-    const lines = [
-      ...readTaskLog(taskDir, attempt, 'stdout').map((l) => ({ ...l, mark: 'out' })),
-      ...readTaskLog(taskDir, attempt, 'stderr').map((l) => ({ ...l, mark: 'ERR' })),
-    ].sort((x, y) => (x.tsText < y.tsText ? -1 : x.tsText > y.tsText ? 1 : 0));
+    const lines = [...stdout.map((l) => ({ ...l, mark: 'out' })), ...stderr.map((l) => ({ ...l, mark: 'ERR' }))].sort((x, y) =>
+      x.tsText < y.tsText ? -1 : x.tsText > y.tsText ? 1 : 0,
+    );
     if (lines.length === 0) out.push('(this attempt printed nothing)');
     for (const l of lines) {
       const time = Number.isFinite(l.ts) ? new Date(l.ts).toISOString().slice(11, 23) : '            ';

@@ -95,6 +95,11 @@ export class ArtifactExplorer implements vscode.TreeDataProvider<ExplorerNode>, 
     return this.remotes.get(root)?.storage;
   }
 
+  /** The storage client of a remote root node (the DAG panel draws its runs through it). */
+  remoteClient(root: string): StorageDatastoreClient | undefined {
+    return this.remotes.get(root);
+  }
+
   /** The local client of a root; commands that change or draw runs work on local datastores only. */
   client(root: string): DatastoreClient {
     if (this.remotes.has(root)) throw new Error(`${root} is a remote datastore: this works on local (.metaflow) datastores only`);

@@ -1,13 +1,17 @@
 // "Show this run in the DAG": the run's state read from the datastore, drawn by the DAG panel for the
-// flow file that defines the flow (found by name through the workspace index).
+// flow file that defines the flow (found by name through the workspace index). Runs in a remote
+// datastore (Azure) are read through its storage client, never as a folder.
 import * as vscode from 'vscode';
-import { loadRunState } from '../client/runStateLoader';
+import { loadRunState, loadStoredRunState } from '../client/runStateLoader';
+import type { StorageDatastoreClient } from '../client/storageClient';
 import type { RunState } from '../runs/types';
 import type { WorkspaceFlowIndex } from './workspaceIndex';
 
 export interface RunDagTarget {
   index: Pick<WorkspaceFlowIndex, 'flows'>;
   panel: { showRun(file: string, state: RunState): Promise<void> };
+  /** The storage client of a remote datastore root (an `azure://` explorer node); other roots are folders. */
+  remote?: (root: string) => StorageDatastoreClient | undefined;
 }
 
 export async function showRunInDag(target: RunDagTarget, root: string, flow: string, runId: string): Promise<void> {
@@ -18,7 +22,9 @@ export async function showRunInDag(target: RunDagTarget, root: string, flow: str
   }
   let state: RunState;
   try {
-    state = loadRunState(root, flow, runId);
+    const client = target.remote?.(root);
+    if (!client && /^[a-z][a-z0-9+.-]*:\/\//i.test(root)) throw new Error('that datastore is not open in the Artifact Explorer; refresh it, then try again');
+    state = client ? await loadStoredRunState(client, root, flow, runId) : loadRunState(root, flow, runId);
   } catch (err) {
     void vscode.window.showErrorMessage(`Cannot read run ${flow}/${runId} in ${root}: ${(err as Error).message}`);
     return;
