@@ -13,6 +13,8 @@ const common = { bundle: true, sourcemap: !production, minify: production, logLe
 const builds = [
   nodeBundleOptions({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
   nodeBundleOptions({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', shebang: true }),
+  // Loaded by the command line only for runs on Azure (src/cli/lazyAzure.ts).
+  nodeBundleOptions({ ...common, entryPoints: ['src/cli/cliAzure.ts'], outfile: 'dist/cliAzure.js' }),
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 

@@ -2,9 +2,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createFlowAnalyzer } from '../flow/analyzer';
-import { azureCloudConfig } from '../azure/azureCloud';
-import { AzureCredentials } from '../azure/azureCredentials';
-import { azureStorageFactory } from '../datastore/azure/runnerAzureStorage';
 import { ConsoleFormatter } from '../runtime/consoleFormat';
 import type { RunEvent } from '../runtime/events';
 import { type CommonOptions, LocalRunner, type PreparedRun, RunRefused } from '../runtime/localRunner';
@@ -14,6 +11,7 @@ import { progressLabel, runSummaryLine } from '../runs/runSummary';
 import { RunStateFold } from '../runs/runStateFold';
 import { intOption, lastOption, type OptionTypes, type ParsedArgs, parseVerbArgs } from './args';
 import { type CliCommand, type CliIO, UsageError } from './command';
+import { lazyAzureStorage } from './lazyAzure';
 import { lintReport } from './lintReport';
 import { ProgressLine } from './progressLine';
 
@@ -143,9 +141,7 @@ async function drive(prepare: () => Promise<PreparedRun>, io: CliIO, json: boole
 async function runner(io: CliIO, p: ParsedArgs, warmPools?: PoolWarmer): Promise<LocalRunner> {
   const analyzer = await createFlowAnalyzer();
   const env = datastoreEnv(p, io);
-  // In a terminal there is no editor account: the scheduler signs in as the tasks do, with DefaultAzureCredential.
-  const azureStorage = azureStorageFactory(() => new AzureCredentials({ cloud: azureCloudConfig() }));
-  return new LocalRunner({ analyzer, env, homeDir: os.homedir(), warmPools, azureStorage });
+  return new LocalRunner({ analyzer, env, homeDir: os.homedir(), warmPools, azureStorage: lazyAzureStorage });
 }
 
 function flowFileArg(p: ParsedArgs, io: CliIO, verb: string): string {
