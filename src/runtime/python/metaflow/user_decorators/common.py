@@ -98,3 +98,46 @@ def parse_spec_arguments(spec, owner):
 def split_spec(spec):
     name, _, rest = spec.partition(":")
     return name.strip(), rest.strip()
+
+
+class WrittenArguments(object):
+    """The arguments a user decorator or mutator was written with: resolved once the configs are known, then handed to
+    the author's `init` (only if the author wrote one: arguments without an `init` to take them are an error)."""
+
+    # The framework's own classes of a hierarchy, whose `init` is not the author's; set by each hierarchy.
+    _framework_classes = ()
+
+    @classmethod
+    def parse_decorator_spec(cls, spec):
+        args, kwargs = parse_spec_arguments(spec, cls.decorator_name)
+        return cls(*args, **kwargs)
+
+    def get_args_kwargs(self):
+        return list(self._args), dict(self._kwargs)
+
+    def init(self, *args, **kwargs):
+        pass
+
+    def external_init(self):
+        """Resolve `config_expr` arguments and call `init` once (the configs are known by now)."""
+        if self._ran_init:
+            return
+        self._args = [resolve_delayed(a) for a in self._args]
+        self._kwargs = dict((k, resolve_delayed(v)) for k, v in self._kwargs.items())
+        framework = self._framework_classes + (WrittenArguments,)
+        defines_init = any("init" in k.__dict__ for k in type(self).__mro__ if k not in framework)
+        if (self._args or self._kwargs) and not defines_init:
+            raise MetaflowException("%s is used with arguments but does not implement init" % self)
+        self._ran_init = True
+        if defines_init:
+            self.init(*self._args, **self._kwargs)
+
+
+def builtin_decorator_class(deco_type, base):
+    """The decorator class (a subclass of `base`) behind `retry`, `project`, ... (the functions flows import), or None."""
+    cls = getattr(deco_type, "decorator_class", None)
+    if isinstance(cls, type) and issubclass(cls, base):
+        return cls
+    if isinstance(deco_type, type) and issubclass(deco_type, base):
+        return deco_type
+    return None

@@ -2,19 +2,8 @@
 
 from metaflow.exception import MetaflowException
 
-from .common import CONFIG_SCOPE, parse_spec_arguments, split_spec
+from .common import CONFIG_SCOPE, builtin_decorator_class, parse_spec_arguments, split_spec
 from .user_flow_decorator import FlowMutator, FlowMutatorMeta, flow_mutators
-
-
-def _flow_decorator_class(deco_type):
-    from metaflow.decorators import FlowDecorator
-
-    cls = getattr(deco_type, "decorator_class", None)
-    if isinstance(cls, type) and issubclass(cls, FlowDecorator):
-        return cls
-    if isinstance(deco_type, type) and issubclass(deco_type, FlowDecorator):
-        return deco_type
-    return None
 
 
 def config_value(param):
@@ -152,7 +141,9 @@ class MutableFlow(object):
                                             duplicates)
         if isinstance(deco_type, type) and issubclass(deco_type, FlowMutator):
             return self._add_mutator(deco_type(*deco_args, **deco_kwargs), duplicates)
-        cls = _flow_decorator_class(deco_type)
+        from metaflow.decorators import FlowDecorator
+
+        cls = builtin_decorator_class(deco_type, FlowDecorator)
         if cls is None:
             raise TypeError("add_decorator takes a FlowDecorator or FlowMutator")
         return self._add_flow_decorator(cls(deco_kwargs, statically_defined=self._statically_defined), duplicates)

@@ -2,20 +2,8 @@
 
 from metaflow.exception import MetaflowException
 
-from .common import split_spec
+from .common import builtin_decorator_class, split_spec
 from .user_step_decorator import StepMutator, UserStepDecoratorBase, UserStepDecoratorMeta
-
-
-def builtin_step_decorator_class(deco_type):
-    """The decorator class behind `retry`, `environment`, ... (the functions flows import), or None."""
-    from metaflow.decorators import StepDecorator
-
-    cls = getattr(deco_type, "decorator_class", None)
-    if isinstance(cls, type) and issubclass(cls, StepDecorator):
-        return cls
-    if isinstance(deco_type, type) and issubclass(deco_type, StepDecorator):
-        return deco_type
-    return None
 
 
 def step_decorator_from_spec(spec):
@@ -127,7 +115,9 @@ class MutableStep(object):
             if issubclass(deco_type, StepMutator):
                 self._refuse_mutator_change("Adding", deco_type.decorator_name)
             return self._add_user(deco_type(*deco_args, **deco_kwargs), duplicates)
-        cls = builtin_step_decorator_class(deco_type)
+        from metaflow.decorators import StepDecorator
+
+        cls = builtin_decorator_class(deco_type, StepDecorator)
         if cls is None:
             raise TypeError("add_decorator takes a metaflow decorator or user StepDecorator")
         if deco_args:

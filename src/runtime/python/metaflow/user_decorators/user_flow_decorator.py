@@ -3,7 +3,7 @@ flow and its steps once the run's configs are known (Metaflow 2.19 semantics).""
 
 from metaflow.exception import MetaflowException
 
-from .common import ClassRegistry, parse_spec_arguments, resolve_delayed
+from .common import ClassRegistry, WrittenArguments
 
 _FLOW_REGISTRY = ClassRegistry()
 
@@ -44,7 +44,7 @@ def _is_flow_class(value):
     return isinstance(value, type) and issubclass(value, FlowSpec)
 
 
-class FlowMutator(metaclass=FlowMutatorMeta):
+class FlowMutator(WrittenArguments, metaclass=FlowMutatorMeta):
     """Derive from this and decorate a flow class with it: `pre_mutate` may add or remove
     parameters and decorators; `mutate` may only change the steps' decorators."""
 
@@ -83,29 +83,6 @@ class FlowMutator(metaclass=FlowMutatorMeta):
         own.append(self)
         return flow_cls
 
-    @classmethod
-    def parse_decorator_spec(cls, spec):
-        args, kwargs = parse_spec_arguments(spec, cls.decorator_name)
-        return cls(*args, **kwargs)
-
-    def get_args_kwargs(self):
-        return list(self._args), dict(self._kwargs)
-
-    def init(self, *args, **kwargs):
-        pass
-
-    def external_init(self):
-        if self._ran_init:
-            return
-        self._args = [resolve_delayed(a) for a in self._args]
-        self._kwargs = dict((k, resolve_delayed(v)) for k, v in self._kwargs.items())
-        defines_init = any("init" in k.__dict__ for k in type(self).__mro__ if k is not FlowMutator)
-        if (self._args or self._kwargs) and not defines_init:
-            raise MetaflowException("%s is used with arguments but does not implement init" % self)
-        self._ran_init = True
-        if defines_init:
-            self.init(*self._args, **self._kwargs)
-
     def pre_mutate(self, mutable_flow):
         return None
 
@@ -117,3 +94,6 @@ class FlowMutator(metaclass=FlowMutatorMeta):
 
     def __str__(self):
         return str(self.__class__)
+
+
+FlowMutator._framework_classes = (FlowMutator,)

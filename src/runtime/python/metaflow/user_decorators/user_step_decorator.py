@@ -10,7 +10,7 @@ import types
 
 from metaflow.exception import MetaflowException
 
-from .common import ClassRegistry, parse_spec_arguments, resolve_delayed
+from .common import ClassRegistry, WrittenArguments
 
 # Yielded by a generator user decorator (or set as `skip_step`) to skip the step.
 USER_SKIP_STEP = {}
@@ -38,7 +38,7 @@ class UserStepDecoratorMeta(type):
         return _STEP_REGISTRY.short_name(decorator_type)
 
 
-class UserStepDecoratorBase(metaclass=UserStepDecoratorMeta):
+class UserStepDecoratorBase(WrittenArguments, metaclass=UserStepDecoratorMeta):
     _step_field = None
     _allowed_args = False
     _allowed_kwargs = False
@@ -128,31 +128,6 @@ class UserStepDecoratorBase(metaclass=UserStepDecoratorMeta):
             return None
         raise ValueError("Invalid duplicates value: %s" % duplicates)
 
-    @classmethod
-    def parse_decorator_spec(cls, spec):
-        args, kwargs = parse_spec_arguments(spec, cls.decorator_name)
-        return cls(*args, **kwargs)
-
-    def get_args_kwargs(self):
-        return list(self._args), dict(self._kwargs)
-
-    def init(self, *args, **kwargs):
-        pass
-
-    def external_init(self):
-        """Resolve `config_expr` arguments and call `init` once (the configs are known by now)."""
-        if self._ran_init:
-            return
-        self._args = [resolve_delayed(a) for a in self._args]
-        self._kwargs = dict((k, resolve_delayed(v)) for k, v in self._kwargs.items())
-        defines_init = any("init" in k.__dict__ for k in type(self).__mro__
-                           if k not in (UserStepDecoratorBase, UserStepDecorator, StepMutator))
-        if (self._args or self._kwargs) and not defines_init:
-            raise MetaflowException("%s is used with arguments but does not implement init" % self)
-        self._ran_init = True
-        if defines_init:
-            self.init(*self._args, **self._kwargs)
-
     def __str__(self):
         return str(self.__class__)
 
@@ -198,6 +173,9 @@ class StepMutator(UserStepDecoratorBase):
 
     def add_to_package(self):
         return []
+
+
+UserStepDecoratorBase._framework_classes = (UserStepDecoratorBase, UserStepDecorator, StepMutator)
 
 
 def user_step_decorator(*args, **kwargs):
