@@ -35,10 +35,12 @@ if (!existsSync(join(ROOT, 'dist', 'cli.js'))) {
   process.exit(2);
 }
 
-const FLOW = `from metaflow import FlowSpec, step
+const FLOW = `from metaflow import FlowSpec, Parameter, step
 
 
 class CompatFlow(FlowSpec):
+    alpha = Parameter("alpha", type=int, default=1)
+
     @step
     def start(self):
         self.items = [1, 2, 3]
@@ -55,7 +57,7 @@ class CompatFlow(FlowSpec):
 
     @step
     def join(self, inputs):
-        self.total = sum(i.sq for i in inputs)
+        self.total = sum(i.sq for i in inputs) * self.alpha
         self.next(self.end)
 
     @step
@@ -69,11 +71,19 @@ if __name__ == "__main__":
 
 // One Client reader for both packages: the Client API is the same, only PYTHONPATH differs.
 const READER = `import json, sys
-from metaflow import Run, namespace
+from metaflow import Flow, Run, namespace
 
 namespace(None)
 run = Run(sys.argv[1])
-out = {"successful": run.successful, "finished": run.finished, "steps": {}}
+out = {
+    "successful": run.successful,
+    "finished": run.finished,
+    "alpha": run.data.alpha,
+    "end_total": run.end_task.data.total,
+    "tags": sorted(run.user_tags),
+    "flow_runs": sorted(r.id for r in Flow(run.parent.id)),
+    "steps": {},
+}
 for step in run:
     tasks = []
     for task in step:
@@ -99,8 +109,11 @@ function check(label, ok, detail = '') {
 }
 
 /** Checks what a reader saw of a CompatFlow run, whichever side wrote it. */
-function checkPythonRead(side, read) {
+function checkPythonRead(side, read, expectedRuns) {
   check(`${side}: run successful and finished`, read.successful === true && read.finished === true, `successful=${read.successful} finished=${read.finished}`);
+  check(`${side}: parameter and end task (run.data, run.end_task)`, read.alpha === 2 && read.end_total === 28, `alpha=${read.alpha} end_task.total=${read.end_total}`);
+  check(`${side}: user tag`, JSON.stringify(read.tags) === '["compat"]', JSON.stringify(read.tags));
+  check(`${side}: Flow lists the runs of both writers`, expectedRuns.every((id) => read.flow_runs.includes(id)), `${read.flow_runs.join(',')} should hold ${expectedRuns.join(',')}`);
   const steps = read.steps ?? {};
   check(`${side}: steps`, JSON.stringify(Object.keys(steps).sort()) === '["end","join","square","start"]', Object.keys(steps).join(','));
   const start = steps.start?.[0];
@@ -109,8 +122,8 @@ function checkPythonRead(side, read) {
   const squares = (steps.square ?? []).map((t) => t.values.sq).sort((a, b) => a - b);
   check(`${side}: three foreach tasks with their squares`, JSON.stringify(squares) === '[1,4,9]', JSON.stringify(squares));
   check(`${side}: foreach task stdout`, (steps.square ?? []).every((t) => /square of \d is \d/.test(t.stdout ?? '')) && (steps.square ?? []).length === 3);
-  check(`${side}: join total`, steps.join?.[0]?.values?.total === 14, JSON.stringify(steps.join?.[0]?.values));
-  check(`${side}: end stdout`, /total is 14/.test(steps.end?.[0]?.stdout ?? ''), JSON.stringify(steps.end?.[0]?.stdout));
+  check(`${side}: join total`, steps.join?.[0]?.values?.total === 28, JSON.stringify(steps.join?.[0]?.values));
+  check(`${side}: end stdout`, /total is 28/.test(steps.end?.[0]?.stdout ?? ''), JSON.stringify(steps.end?.[0]?.stdout));
   check(`${side}: every task successful`, Object.values(steps).flat().every((t) => t.successful === true));
   const ds = [...new Set(Object.values(steps).flat().map((t) => JSON.stringify(t.ds)))];
   check(`${side}: every task's metadata names the Azure datastore`, ds.length === 1 && JSON.parse(ds[0])[0] === 'azure', ds.join(' '));
@@ -207,30 +220,39 @@ async function main() {
     const metaflowEnv = { ...base, PYTHONPATH: checkout, METAFLOW_DEFAULT_DATASTORE: 'azure' };
     const oursPyEnv = { ...base, PYTHONPATH: join(ROOT, 'src/runtime/python'), METAFLOW_DEFAULT_DATASTORE: 'azure' };
 
+    const version = await run('Metaflow version', PYTHON, ['-c', 'import metaflow.metaflow_version as v; print(v.get_version())'], metaflowEnv, ws);
+    console.log(`Metaflow checkout ${checkout}: ${version.stdout.trim()}`);
     // 1. Our runtime writes, real Metaflow reads.
     console.log('== 1. our runtime runs CompatFlow on Azure; real Metaflow reads it');
     const runIdFile = join(ws, 'our-run-id');
-    const ours = await run('our run', process.execPath, [join(ROOT, 'dist/cli.js'), 'run', 'compat_flow.py', '--datastore', 'azure', '--run-id-file', runIdFile], { ...base, METAFLOW_STUDIO_PYTHON: PYTHON }, ws);
+    const ours = await run('our run', process.execPath, [join(ROOT, 'dist/cli.js'), 'run', 'compat_flow.py', '--datastore', 'azure', '--run-id-file', runIdFile, '--alpha', '2', '--tag', 'compat'], { ...base, METAFLOW_STUDIO_PYTHON: PYTHON }, ws);
     check('our runtime: run exits 0', ours.ok);
     const ourRunId = existsSync(runIdFile) ? readFileSync(runIdFile, 'utf8').trim() : '';
     check('our runtime: run id written', ourRunId !== '', ourRunId);
     if (ourRunId) {
       const read = parseResult('real Metaflow reading ours', await run('real Metaflow Client', PYTHON, ['read_run.py', `CompatFlow/${ourRunId}`], metaflowEnv, ws));
-      if (read) checkPythonRead('real Metaflow reading ours', read);
+      if (read) checkPythonRead('real Metaflow reading ours', read, [ourRunId]);
       await checkWhereDataLives('our runtime', storage, ws, ourRunId);
     }
 
     // 2. Real Metaflow writes, our Python client and our TypeScript client read.
     console.log('== 2. real Metaflow runs CompatFlow on Azure; our Python and TypeScript clients read it');
-    const theirs = await run('real Metaflow run', PYTHON, ['compat_flow.py', '--no-pylint', '--datastore', 'azure', 'run', '--run-id-file', join(ws, 'their-run-id')], metaflowEnv, ws);
+    const theirs = await run('real Metaflow run', PYTHON, ['compat_flow.py', '--no-pylint', '--datastore', 'azure', 'run', '--run-id-file', join(ws, 'their-run-id'), '--alpha', '2', '--tag', 'compat'], metaflowEnv, ws);
     check('real Metaflow: run exits 0', theirs.ok);
     const theirRunId = existsSync(join(ws, 'their-run-id')) ? readFileSync(join(ws, 'their-run-id'), 'utf8').trim() : '';
     check('real Metaflow: run id written', theirRunId !== '', theirRunId);
     if (theirRunId) {
       const read = parseResult('our Python client reading real', await run('our Python Client', PYTHON, ['read_run.py', `CompatFlow/${theirRunId}`], oursPyEnv, ws));
-      if (read) checkPythonRead('our Python client reading real', read);
+      if (read) checkPythonRead('our Python client reading real', read, [ourRunId, theirRunId]);
       await checkTypeScriptRead(storage, ws, theirRunId);
       await checkWhereDataLives('real Metaflow', storage, ws, theirRunId);
+      if (ourRunId) {
+        // With both writers' runs in one datastore, real Metaflow lists them side by side too.
+        const again = parseResult('real Metaflow listing both', await run('real Metaflow Client', PYTHON, ['read_run.py', `CompatFlow/${ourRunId}`], metaflowEnv, ws));
+        if (again) check('real Metaflow listing both: Flow lists the runs of both writers', [ourRunId, theirRunId].every((id) => again.flow_runs.includes(id)), again.flow_runs.join(','));
+        const ids = await new (requireTs(join(ROOT, 'src/client/storageClient.ts')).StorageDatastoreClient)(storage, { metadataRoot: join(ws, '.metaflow') }).runIds('CompatFlow');
+        check('our TS client listing both: runIds holds the runs of both writers', [ourRunId, theirRunId].every((id) => ids.includes(id)), ids.join(','));
+      }
     }
     check('identity endpoint: tokens granted, none refused', identity.seen.granted > 0 && identity.seen.refused === 0, `granted ${identity.seen.granted}, refused ${identity.seen.refused}, resources ${[...identity.seen.resources].join(' ')}`);
   } finally {
@@ -280,7 +302,7 @@ async function checkTypeScriptRead(storage, ws, runId) {
   check(`${side}: three foreach tasks, all succeeded`, tasks.square?.length === 3 && Object.values(tasks).flat().every((t) => t.status === 'succeeded'), JSON.stringify(Object.values(tasks).flat().map((t) => `${t.pathspec}:${t.status}`)));
   const names = (s) => (artifacts[s] ?? []).flatMap((a) => a.artifacts.map((x) => x.name));
   check(`${side}: artifacts listed with types`, names('start').includes('items') && names('start').includes('big') && names('square').filter((n) => n === 'sq').length === 3 && names('join').includes('total') && (artifacts.join?.[0]?.artifacts.find((a) => a.name === 'total')?.type ?? '').includes('int'));
-  check(`${side}: logs`, logs.start?.[0]?.includes('start says hello') && logs.square?.every((l) => /square of \d is \d/.test(l)) && logs.end?.[0]?.includes('total is 14'), JSON.stringify(logs.end?.[0]?.slice(0, 300)));
+  check(`${side}: logs`, logs.start?.[0]?.includes('start says hello') && logs.square?.every((l) => /square of \d is \d/.test(l)) && logs.end?.[0]?.includes('total is 28'), JSON.stringify(logs.end?.[0]?.slice(0, 300)));
 }
 
 main()
