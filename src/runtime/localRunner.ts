@@ -172,7 +172,7 @@ export class LocalRunner {
     if (chosen.kind === 'local') return undefined;
     if (!this.deps.azureStorage) throw new RunRefused('the Azure datastore (METAFLOW_DEFAULT_DATASTORE=azure) is not available here: this runner was started without Azure access');
     return {
-      datastore: { type: 'azure', root: chosen.azure.sysroot, endpoint: chosen.azure.endpoint },
+      datastore: { type: 'azure', sysroot: chosen.azure.sysroot, endpoint: chosen.azure.endpoint },
       storage: this.deps.azureStorage(chosen.azure),
     };
   }

@@ -2,7 +2,7 @@
 // 2026-11-21 (scheduler): fork-server requirement: track each child's pipes by the child, not by fd number alone; a closed fd is reused by the next child's pipe, and draining or closing it by number (ForkServer._finish/_close_fd, stale select events) loses that child's result under load.
 // 2026-11-21 (scheduler): start line gains `--flow-file <absolute path>` (fork-server needs it to import the flow before `ready`; single may ignore it).
 // 2026-11-21 (scheduler): comment only, no type changes: who writes which datastore file (see "Files" below).
-// 2026-12-06 (scheduler): TaskSpec gains optional `datastore` ({type: azure, root, endpoint}): task data and logs go to Blob, `_meta` stays under datastore_root.
+// 2026-12-06 (scheduler): TaskSpec gains optional `datastore` ({type: azure, sysroot, endpoint}): task data and logs go to Blob, `_meta` stays under datastore_root.
 // 2026-11-21 (worker): also accepts optional `--flow-name <Flow>` (which class to load when the file has several flows); `--flow-file` is optional for the worker: without it the first task's `flow_file` is imported when that task arrives (failure: `init_error`, then that task's `finished` with ok=false, exception type `FlowImportError`).
 // The contract between the TypeScript scheduler and the embedded Python worker
 // (`src/runtime/python/metaflow_studio/worker.py`). Both sides must change together.
@@ -93,7 +93,7 @@ export interface TaskSpec {
 export interface TaskDatastore {
   type: 'local' | 'azure';
   /** azure: `<container>[/<prefix>]` (METAFLOW_DATASTORE_SYSROOT_AZURE). */
-  root: string;
+  sysroot: string;
   /** azure: the blob service endpoint. */
   endpoint?: string;
 }

@@ -1027,7 +1027,7 @@ const schema25 = {"type":"object","required":["op"],"additionalProperties":false
 const schema21 = {"type":"object","required":["op","key","task"],"additionalProperties":false,"properties":{"op":{"const":"task"},"key":{"type":"string"},"task":{"$ref":"#/definitions/TaskSpec"}}};
 const schema22 = {"type":"object","required":["kind","flow_file","flow_name","datastore_root","run_id","step","task_id","attempt","max_user_code_retries","input_paths","user_name","tags"],"additionalProperties":false,"properties":{"kind":{"enum":["step","params","clone"]},"flow_file":{"type":"string"},"flow_name":{"type":"string"},"datastore_root":{"type":"string"},"run_id":{"type":"string"},"step":{"type":"string"},"task_id":{"type":"string"},"attempt":{"type":"integer","minimum":0},"max_user_code_retries":{"type":"integer","minimum":0},"input_paths":{"type":"array","items":{"type":"string"}},"split_index":{"type":"integer","minimum":0},"user_name":{"type":"string"},"tags":{"type":"array","items":{"type":"string"}},"origin_run_id":{"type":"string"},"parameters":{"type":"object","additionalProperties":{"type":"string"}},"clone_from":{"type":"string"},"parallel":{"$ref":"#/definitions/ParallelSpec"},"ubf_context":{"description":"Unbounded foreach: `ubf_control` for the one control task (no split_index), `ubf_task` for each mapper task (split_index set).","enum":["ubf_control","ubf_task"]},"env":{"type":"object","additionalProperties":{"type":"string"}},"datastore":{"$ref":"#/definitions/TaskDatastore"}}};
 const schema23 = {"type":"object","required":["node_index","num_nodes","control_task_id","main_ip","mapper_tasks"],"additionalProperties":false,"properties":{"node_index":{"type":"integer","minimum":0},"num_nodes":{"type":"integer","minimum":1},"control_task_id":{"type":"string"},"main_ip":{"type":"string"},"mapper_tasks":{"type":"array","items":{"type":"string"}}}};
-const schema24 = {"description":"Where task data (attempt files, logs, artifacts) goes; absent means the local datastore at datastore_root. Metadata (`_meta`) stays under datastore_root either way.","type":"object","required":["type","root"],"additionalProperties":false,"properties":{"type":{"enum":["local","azure"]},"root":{"type":"string","description":"azure: METAFLOW_DATASTORE_SYSROOT_AZURE, `<container>[/<prefix>]`."},"endpoint":{"type":"string","description":"azure: the blob service endpoint (METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT)."}}};
+const schema24 = {"description":"Where task data (attempt files, logs, artifacts) goes; absent means the local datastore at datastore_root. Metadata (`_meta`) stays under datastore_root either way.","type":"object","required":["type","sysroot"],"additionalProperties":false,"properties":{"type":{"enum":["local","azure"]},"sysroot":{"type":"string","description":"azure: METAFLOW_DATASTORE_SYSROOT_AZURE, `<container>[/<prefix>]`."},"endpoint":{"type":"string","description":"azure: the blob service endpoint (METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT)."}}};
 
 function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1503,14 +1503,14 @@ const _errs63 = errors;
 if(errors === _errs63){
 if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
 let missing2;
-if(((data29.type === undefined) && (missing2 = "type")) || ((data29.root === undefined) && (missing2 = "root"))){
+if(((data29.type === undefined) && (missing2 = "type")) || ((data29.sysroot === undefined) && (missing2 = "sysroot"))){
 validate18.errors = [{instancePath:instancePath+"/datastore",schemaPath:"#/definitions/TaskDatastore/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
 return false;
 }
 else {
 const _errs65 = errors;
 for(const key4 in data29){
-if(!(((key4 === "type") || (key4 === "root")) || (key4 === "endpoint"))){
+if(!(((key4 === "type") || (key4 === "sysroot")) || (key4 === "endpoint"))){
 validate18.errors = [{instancePath:instancePath+"/datastore",schemaPath:"#/definitions/TaskDatastore/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -1530,10 +1530,10 @@ else {
 var valid9 = true;
 }
 if(valid9){
-if(data29.root !== undefined){
+if(data29.sysroot !== undefined){
 const _errs67 = errors;
-if(typeof data29.root !== "string"){
-validate18.errors = [{instancePath:instancePath+"/datastore/root",schemaPath:"#/definitions/TaskDatastore/properties/root/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(typeof data29.sysroot !== "string"){
+validate18.errors = [{instancePath:instancePath+"/datastore/sysroot",schemaPath:"#/definitions/TaskDatastore/properties/sysroot/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid9 = _errs67 === errors;

@@ -109,7 +109,7 @@ sys.meta_path.insert(0, NoAzure())
 from metaflow.exception import MetaflowException
 from metaflow_studio.azure_datastore import open_backend
 try:
-    open_backend({"type": "azure", "root": "mf/x", "endpoint": "https://acct.blob.core.windows.net/"})
+    open_backend({"type": "azure", "sysroot": "mf/x", "endpoint": "https://acct.blob.core.windows.net/"})
     print(json.dumps({"opened": True}))
 except MetaflowException as e:
     print(json.dumps({"type": type(e).__name__, "message": str(e)}))
@@ -125,7 +125,7 @@ except MetaflowException as e:
         code = r"""
 import sys, json
 from metaflow_studio.azure_datastore import open_backend
-print(json.dumps({"backend": open_backend(None), "local": open_backend({"type": "local", "root": "/x"}), "azure_loaded": "azure" in sys.modules}))
+print(json.dumps({"backend": open_backend(None), "local": open_backend({"type": "local", "sysroot": "/x"}), "azure_loaded": "azure" in sys.modules}))
 """
         out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=PYTHON_DIR), capture_output=True, text=True, timeout=60)
         self.assertEqual(json.loads(out.stdout.strip()), {"backend": None, "local": None, "azure_loaded": False})

@@ -18,7 +18,7 @@ const FULL_SPEC: Required<TaskSpec> = {
   kind: 'step', flow_file: '/w/flow.py', flow_name: 'F', datastore_root: '/w/.metaflow', run_id: '1', step: 'train', task_id: '4_node_1',
   attempt: 1, max_user_code_retries: 2, input_paths: ['1/start/1'], split_index: 0, user_name: 'tester', tags: ['刺身'],
   origin_run_id: '0', parameters: { alpha: '0.1' }, clone_from: '0/train/4', parallel: PARALLEL, ubf_context: 'ubf_task', env: { A: 'b' },
-  datastore: { type: 'azure', root: 'mf-data/studio', endpoint: 'https://acct.blob.core.windows.net' },
+  datastore: { type: 'azure', sysroot: 'mf-data/studio', endpoint: 'https://acct.blob.core.windows.net' },
 };
 const FULL_RESULT: Required<TaskResult> = {
   ok: false, next: ['a', 'b'], foreach_var: 'items', num_splits: 3, switch_value: 'fast', unbounded_foreach: false, retry_allowed: true,

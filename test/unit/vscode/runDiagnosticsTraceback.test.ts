@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { locateFailure } from '../../../src/vscode/runDiagnosticsTraceback';
 
-const FLOW = '/work/flows/fail_flow.py';
+const FLOW = '/home/user/project/fail_flow.py';
 
 test('takes the deepest frame in the flow file and the exception line', () => {
   const stderr = [
@@ -45,7 +45,7 @@ test('no traceback, or none through the flow file, gives nothing', () => {
 });
 
 test('paths compare case-insensitively on Windows and macOS only', () => {
-  const stderr = ['Traceback (most recent call last):', '  File "/Work/Flows/FAIL_FLOW.py", line 7, in start', '    1/0', 'ZeroDivisionError: division by zero'];
+  const stderr = ['Traceback (most recent call last):', '  File "/HOME/User/Project/FAIL_FLOW.py", line 7, in start', '    1/0', 'ZeroDivisionError: division by zero'];
   assert.equal(locateFailure(stderr, FLOW, 'linux'), undefined);
   assert.deepEqual(locateFailure(stderr, FLOW, 'darwin'), { line: 7, message: 'ZeroDivisionError: division by zero' });
 });

@@ -98,7 +98,7 @@ def open_backend(spec_datastore):
     """The backend a TaskSpec's `datastore` names; None for the local datastore."""
     if not spec_datastore or spec_datastore.get("type", "local") == "local":
         return None
-    return AzureBackend.open(spec_datastore["root"], spec_datastore.get("endpoint"))
+    return AzureBackend.open(spec_datastore["sysroot"], spec_datastore.get("endpoint"))
 
 
 def newest_datum(meta_dir, field):

@@ -73,10 +73,6 @@ class AzureBlobStore(object):
         self._service = BlobServiceClient(endpoint, credential=credential, **CLIENT_TUNING)
         self._container = self._service.get_container_client(self.container)
 
-    @classmethod
-    def from_spec(cls, spec):
-        return cls(spec["root"], spec.get("endpoint") or os.environ.get(ENDPOINT_ENV))
-
     def full_uri(self, path):
         """The string form Metaflow shows for a blob: `<container>/<prefix>/<path>`."""
         return posixpath.join(self.root, path)
