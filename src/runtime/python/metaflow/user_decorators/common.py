@@ -63,6 +63,33 @@ class ClassRegistry(object):
         return full
 
 
+class RegisteringMeta(type):
+    """Metaclass of a user decorator hierarchy: every class a flow's author defines in it is registered under its
+    dotted name (or `_decorator_name`), so decospecs can name it. Each hierarchy sets its registry and the names of
+    the framework's own classes, which are not registered."""
+
+    _registry = None
+    _framework_names = ()
+
+    def __new__(mcs, name, bases, namespace, **kwargs):
+        cls = super(RegisteringMeta, mcs).__new__(mcs, name, bases, namespace, **kwargs)
+        cls.decorator_name = namespace.get("_decorator_name") or "%s.%s" % (cls.__module__, cls.__name__)
+        if name not in mcs._framework_names and not namespace.get("_no_register"):
+            mcs._registry.add(cls.decorator_name, cls)
+        return cls
+
+    def __str__(cls):
+        return "%s(%s)" % (cls.__name__, cls.decorator_name)
+
+    @classmethod
+    def get_decorator_by_name(mcs, name):
+        return mcs._registry.find(name)
+
+    @classmethod
+    def get_decorator_name(mcs, decorator_type):
+        return mcs._registry.short_name(decorator_type)
+
+
 def parse_spec_arguments(spec, owner):
     """`k=v,k2=v2` (values JSON, else int, float or text; a numeric key is a positional index)."""
     args, kwargs = [], {}

@@ -3,7 +3,7 @@ flow and its steps once the run's configs are known (Metaflow 2.19 semantics).""
 
 from metaflow.exception import MetaflowException
 
-from .common import ClassRegistry, WrittenArguments
+from .common import ClassRegistry, RegisteringMeta, WrittenArguments
 
 _FLOW_REGISTRY = ClassRegistry()
 
@@ -18,24 +18,9 @@ def flow_mutators(flow_cls):
     return out
 
 
-class FlowMutatorMeta(type):
-    def __new__(mcs, name, bases, namespace, **kwargs):
-        cls = super(FlowMutatorMeta, mcs).__new__(mcs, name, bases, namespace, **kwargs)
-        cls.decorator_name = namespace.get("_decorator_name") or "%s.%s" % (cls.__module__, cls.__name__)
-        if name != "FlowMutator":
-            _FLOW_REGISTRY.add(cls.decorator_name, cls)
-        return cls
-
-    def __str__(cls):
-        return "%s(%s)" % (cls.__name__, cls.decorator_name)
-
-    @staticmethod
-    def get_decorator_by_name(name):
-        return _FLOW_REGISTRY.find(name)
-
-    @staticmethod
-    def get_decorator_name(decorator_type):
-        return _FLOW_REGISTRY.short_name(decorator_type)
+class FlowMutatorMeta(RegisteringMeta):
+    _registry = _FLOW_REGISTRY
+    _framework_names = ("FlowMutator",)
 
 
 def _is_flow_class(value):

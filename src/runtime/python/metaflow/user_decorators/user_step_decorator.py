@@ -10,7 +10,7 @@ import types
 
 from metaflow.exception import MetaflowException
 
-from .common import ClassRegistry, WrittenArguments
+from .common import ClassRegistry, RegisteringMeta, WrittenArguments
 
 # Yielded by a generator user decorator (or set as `skip_step`) to skip the step.
 USER_SKIP_STEP = {}
@@ -18,24 +18,9 @@ USER_SKIP_STEP = {}
 _STEP_REGISTRY = ClassRegistry()
 
 
-class UserStepDecoratorMeta(type):
-    def __new__(mcs, name, bases, namespace, **kwargs):
-        cls = super(UserStepDecoratorMeta, mcs).__new__(mcs, name, bases, namespace, **kwargs)
-        cls.decorator_name = namespace.get("_decorator_name") or "%s.%s" % (cls.__module__, cls.__name__)
-        if name not in ("UserStepDecoratorBase", "UserStepDecorator", "StepMutator") and not namespace.get("_no_register"):
-            _STEP_REGISTRY.add(cls.decorator_name, cls)
-        return cls
-
-    def __str__(cls):
-        return "%s(%s)" % (cls.__name__, cls.decorator_name)
-
-    @staticmethod
-    def get_decorator_by_name(name):
-        return _STEP_REGISTRY.find(name)
-
-    @staticmethod
-    def get_decorator_name(decorator_type):
-        return _STEP_REGISTRY.short_name(decorator_type)
+class UserStepDecoratorMeta(RegisteringMeta):
+    _registry = _STEP_REGISTRY
+    _framework_names = ("UserStepDecoratorBase", "UserStepDecorator", "StepMutator")
 
 
 class UserStepDecoratorBase(WrittenArguments, metaclass=UserStepDecoratorMeta):
