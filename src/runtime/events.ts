@@ -6,6 +6,18 @@ export type RunKind = 'run' | 'resume' | 'spin';
 export type RunOutcome = 'succeeded' | 'failed' | 'cancelled';
 export type TaskOutcome = 'succeeded' | 'failed' | 'cloned';
 
+/** Where a task ran when not in a local process: the DAG panel links a remote task to its pod and its Events. */
+export interface TaskExecutor {
+  kind: 'kubernetes';
+  /** kubeconfig context. */
+  context: string;
+  namespace: string;
+  /** The task attempt's Job. */
+  job: string;
+  /** Its pod, once the Job made one. */
+  pod?: string;
+}
+
 interface EventBase {
   /** Milliseconds since the epoch. */
   ts: number;
@@ -34,6 +46,8 @@ export interface TaskStartedEvent extends EventBase {
   pid?: number;
   /** Foreach indices from the outermost split, when inside foreaches. */
   foreach_indices?: number[];
+  /** Set when the task runs on Kubernetes (no local pid then). */
+  executor?: TaskExecutor;
 }
 
 export interface LogEvent extends EventBase {
@@ -64,6 +78,8 @@ export interface TaskFinishedEvent extends EventBase {
   error?: string;
   /** For split steps: how many tasks the next step fans out to. */
   num_splits?: number;
+  /** Set when the task ran on Kubernetes. */
+  executor?: TaskExecutor;
 }
 
 export interface RunFinishedEvent extends EventBase {

@@ -6,7 +6,7 @@ import { LocalLayout } from '../datastore/localLayout';
 import { LocalMetadataWriter } from '../datastore/localMetadata';
 import { AttemptLog } from '../datastore/taskLogs';
 import { writeFileAtomicSync } from '../datastore/atomicWrite';
-import type { RunEvent, RunKind, RunOutcome, TaskOutcome } from './events';
+import type { RunEvent, RunKind, RunOutcome, TaskExecutor, TaskOutcome } from './events';
 import { EventStream } from './eventStream';
 import { GraphWalker, type Launch, type TransitionResult, type WalkTask } from './graphWalk';
 import { effectivePolicies, taskPolicy, type TaskPolicy } from './taskPolicy';
@@ -67,6 +67,8 @@ export interface RunRequest {
    */
   taskDatastore?: TaskDatastore;
   taskStorage?: DatastoreStorage;
+  /** Steps whose tasks run on remote compute (Kubernetes): their retries wait `minutes_between_retries`. */
+  remoteSteps?: ReadonlySet<string>;
 }
 
 export interface SchedulerDeps {
@@ -105,6 +107,7 @@ interface TaskState {
   sawTraceback: boolean;
   cloneOf?: OriginTask;
   parallel?: TaskSpec['parallel'];
+  executor?: TaskExecutor;
 }
 
 const PARAMS_STEP = '_parameters';
@@ -209,7 +212,7 @@ class RunExecution implements WorkerPoolListener {
   async execute(): Promise<RunResult> {
     this.startMs = this.clock.now();
     try {
-      for (const s of this.req.flow.steps) this.policies.set(s.name, taskPolicy(s));
+      for (const s of this.req.flow.steps) this.policies.set(s.name, taskPolicy(s, this.req.remoteSteps?.has(s.name) ? 'remote' : 'local'));
     } catch (err) {
       return this.refuse((err as Error).message);
     }
@@ -435,6 +438,7 @@ class RunExecution implements WorkerPoolListener {
       attempt: state.attempt,
       pid: state.pid,
       foreach_indices: state.launch.foreach.length ? state.launch.foreach.map((f) => f.index) : undefined,
+      executor: state.executor,
     });
   }
 
@@ -447,10 +451,11 @@ class RunExecution implements WorkerPoolListener {
 
   // WorkerPoolListener
 
-  started(key: string, pid: number): void {
+  started(key: string, pid: number, executor?: TaskExecutor): void {
     const state = this.running.get(key);
     if (!state) return;
-    state.pid = pid;
+    state.pid = executor ? undefined : pid;
+    state.executor = executor;
     this.announce(state);
     // As Metaflow's alarm, the limit covers the step, not the interpreter start and flow import before it.
     // The task raises TimeoutException itself when the limit passes; this kill is the backstop for a step
@@ -517,6 +522,7 @@ class RunExecution implements WorkerPoolListener {
       error,
       // A control task's count of mapper tasks is not a split of its own step.
       num_splits: ok && state.launch.ubf?.role !== 'control' ? (state.cloneOf?.transition.num_splits ?? result?.num_splits ?? undefined) : undefined,
+      executor: state.executor,
     });
 
     if (ok) this.advance(state, result!);
@@ -656,7 +662,9 @@ class RunExecution implements WorkerPoolListener {
   /** Mutators ran in the `_parameters` task: its report of every step's decorators replaces the static policies. */
   private applyEffectiveDecorators(effective: NonNullable<TaskResult['effective_decorators']>): boolean {
     try {
-      for (const [step, policy] of effectivePolicies(this.req.flow.steps, effective)) this.policies.set(step, policy);
+      const local = effectivePolicies(this.req.flow.steps, effective);
+      const remote = this.req.remoteSteps?.size ? effectivePolicies(this.req.flow.steps, effective, 'remote') : local;
+      for (const [step, policy] of local) this.policies.set(step, this.req.remoteSteps?.has(step) ? remote.get(step)! : policy);
       return true;
     } catch (err) {
       this.failure = this.failure ?? (err as Error).message;

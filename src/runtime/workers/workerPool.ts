@@ -1,9 +1,11 @@
 // How the scheduler talks to Python: a pool that runs TaskSpecs and reports the worker's messages.
 import * as path from 'node:path';
+import type { TaskExecutor } from '../events';
 import type { TaskResult, TaskSpec } from '../workerProtocol';
 
 export interface WorkerPoolListener {
-  started(key: string, pid: number): void;
+  /** `executor` names the remote place (a Kubernetes pod) of a task that has no local pid. */
+  started(key: string, pid: number, executor?: TaskExecutor): void;
   log(key: string, stream: 'stdout' | 'stderr', line: string, ts: number): void;
   finished(key: string, exitCode: number | null, signal: string | null, result: TaskResult | null): void;
 }
