@@ -1,4 +1,5 @@
-"""The Azure credential tasks use: the editor's token endpoint first, then DefaultAzureCredential.
+"""The Azure credential tasks use: the pod's workload identity (when AKS injected its variables), the
+editor's token endpoint, then DefaultAzureCredential.
 
 The editor serves short-lived tokens of the account it signed in with on 127.0.0.1 (contract:
 src/azure/tokenEndpointContract.ts), so a task started by the editor needs no `az login`. Outside the
@@ -87,12 +88,18 @@ def _error_message(http_error):
 
 
 def default_chain(environ=None):
-    """The editor's endpoint (when its variables are set), then DefaultAzureCredential."""
+    """Workload identity and the editor's endpoint (each when its variables are set), then DefaultAzureCredential."""
     require_sdk()
     from azure.identity import ChainedTokenCredential, DefaultAzureCredential
 
+    # The pod loader's credential (it must stand alone there, so it is defined there once).
+    from .pod_loader import workload_identity_credential
+
     environ = os.environ if environ is None else environ
     members = []
+    workload = workload_identity_credential(environ)
+    if workload is not None:
+        members.append(workload)
     endpoint = environ.get(TOKEN_ENDPOINT_ENV)
     secret = environ.get(TOKEN_SECRET_ENV)
     if endpoint and secret:
