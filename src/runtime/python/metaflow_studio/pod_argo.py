@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 import os
+import sys
 import zlib
 
 # Output file names: podContract.ts ARGO_OUTPUT_FILES.
@@ -281,7 +282,7 @@ def plan_tasks(args, graph, base, tid):
     return params_spec, step_spec
 
 
-def run_argo_mode(argv, run_spec, package_dir, environ=None):
+def run_step(argv, run_spec, package_dir, environ=None):
     """Run the step; returns (exit code, TaskResult). `run_spec(spec)` is the task mode's runner (it runs a
     TaskSpec in this pod with logs and metadata handled as for any pod task) and returns its TaskResult;
     `package_dir` is where the loader unpacked the code package."""
@@ -312,3 +313,51 @@ def run_argo_mode(argv, run_spec, package_dir, environ=None):
         return 1, result
     write_outputs(args.outputs, graph[args.step], tid, result)
     return 0, result
+
+
+def pod_runner(datastore_root, environ):
+    """The task mode's runner (pod_bootstrap.run_attempt + finish): logs to the container and the datastore,
+    metadata synced to the datastore. Returns run_spec(spec) -> (TaskResult, termination message)."""
+    from .pod_bootstrap import PodRelay, finish, run_attempt
+
+    out_fd, err_fd = os.dup(1), os.dup(2)
+    messages = []
+
+    def run_spec(spec):
+        relay = PodRelay(out_fd, err_fd)
+        spec = dict(spec, datastore_root=datastore_root)
+        result = run_attempt(spec, relay)
+        message, result = finish(spec, result, relay, environ)
+        messages.append(message)
+        return result
+
+    return run_spec, messages
+
+
+def run_argo_mode(argv, environ=None):
+    """The bootstrap's `argo` mode (pod_bootstrap.MODES): exit code 0 when the step succeeded; the last
+    task's result (or the reason the pod could not run it) goes to the termination message."""
+    from .pod_bootstrap import BootstrapError, _crash_result, _trimmed_traceback
+    from .pod_loader import CODE_DIR, ENV_EXTRACTED_ROOT, fitted_failure_message, write_termination_message
+
+    environ = os.environ if environ is None else environ
+    base = os.getcwd()
+    code_dir = environ.get(ENV_EXTRACTED_ROOT) or os.path.join(base, CODE_DIR)
+    datastore_root = os.path.join(base, ".metaflow")
+    os.makedirs(datastore_root, exist_ok=True)
+    run_spec, messages = pod_runner(datastore_root, environ)
+    try:
+        code, _ = run_step(argv, run_spec, code_dir, environ)
+    except (ArgoModeError, BootstrapError) as e:
+        text = str(e)
+        sys.stderr.write("metaflow-studio: %s\n" % text)
+        write_termination_message(fitted_failure_message(_crash_result("BootstrapError", text, "", False)))
+        return 2 if isinstance(e, ArgoModeError) else 1
+    except Exception as e:
+        tb = _trimmed_traceback(e)
+        sys.stderr.write(tb)
+        write_termination_message(fitted_failure_message(_crash_result(type(e).__name__, str(e) or type(e).__name__, tb, True)))
+        return 1
+    if messages:
+        write_termination_message(messages[-1])
+    return code

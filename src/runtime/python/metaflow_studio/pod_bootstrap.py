@@ -327,8 +327,14 @@ def _crash_result(kind, message, tb, retry_allowed):
     return messages.task_result(False, exception=messages.exception_info(kind, message, tb), retry_allowed=retry_allowed)
 
 
-# The `argo` mode (one step of an Argo workflow) is added beside this one.
-MODES = {"task": run_task_mode}
+def _run_argo_mode(argv):
+    from .pod_argo import run_argo_mode
+
+    return run_argo_mode(argv)
+
+
+# `argo`: one step of a deployed Argo workflow (pod_argo.py).
+MODES = {"task": run_task_mode, "argo": _run_argo_mode}
 
 
 def main(argv):
