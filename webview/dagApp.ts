@@ -197,6 +197,8 @@ export class DagApp {
     switch (action) {
       case 'runFlow':
         return this.post({ type: 'runFlow', file, flow });
+      case 'runFlowOnKubernetes':
+        return this.post({ type: 'runFlow', file, flow, target: 'kubernetes' });
       case 'showLive':
         return this.post({ type: 'showLive' });
       case 'toggleTimeline':
@@ -228,7 +230,7 @@ export class DagApp {
     g.focus({ preventScroll: true });
     this.select(g.dataset.step);
     const box = this.svg.getBoundingClientRect();
-    this.menu.open(g.dataset.step, e.clientX - box.left, e.clientY - box.top, this.snapshot?.run !== undefined, g);
+    this.menu.open(g.dataset.step, e.clientX - box.left, e.clientY - box.top, this.snapshot?.run !== undefined, g, this.hasPod(g.dataset.step));
   }
 
   private openMenuAt(g: SVGGElement): void {
@@ -236,7 +238,12 @@ export class DagApp {
     if (!step) return;
     const box = this.svg.getBoundingClientRect();
     const node = g.getBoundingClientRect();
-    this.menu.open(step, node.left - box.left + 12, node.bottom - box.top + 4, this.snapshot?.run !== undefined, g);
+    this.menu.open(step, node.left - box.left + 12, node.bottom - box.top + 4, this.snapshot?.run !== undefined, g, this.hasPod(step));
+  }
+
+  /** Whether a task of `step` in the run shown ran on Kubernetes, so that it has a pod to show. */
+  private hasPod(step: string): boolean {
+    return this.run?.runId === this.snapshot?.run?.runId && (this.run?.podSteps?.includes(step) ?? false);
   }
 
   private act(action: ToolbarAction): void {

@@ -1,14 +1,15 @@
 // A step's context menu (right click, Shift+F10 or the Menu key on a focused step): go to its code, run it,
-// resume from it, list its tasks. An ARIA menu: arrow keys move, Enter picks, Escape gives focus back.
+// resume from it, list its tasks, show the pod of a task that ran on Kubernetes. An ARIA menu: arrow keys move, Enter picks, Escape gives focus back.
 import { htmlEl } from './svg';
 
-export type NodeMenuAction = 'revealStep' | 'runStep' | 'resumeFromStep' | 'showTasks';
+export type NodeMenuAction = 'revealStep' | 'runStep' | 'resumeFromStep' | 'showTasks' | 'showPod';
 
 const ITEMS: Array<{ action: NodeMenuAction; label: string }> = [
   { action: 'revealStep', label: 'Go to definition' },
   { action: 'runStep', label: 'Run step' },
   { action: 'resumeFromStep', label: 'Resume from here' },
   { action: 'showTasks', label: 'Show tasks' },
+  { action: 'showPod', label: 'Show pod' },
 ];
 
 export class NodeMenu {
@@ -33,12 +34,12 @@ export class NodeMenu {
     return !this.element.hidden;
   }
 
-  /** Opens at (x, y) in the menu's positioned container, for `step`; `hasRun` enables "Show tasks". */
-  open(step: string, x: number, y: number, hasRun: boolean, returnFocus?: HTMLElement | SVGElement): void {
+  /** Opens at (x, y) in the menu's positioned container, for `step`; `hasRun` enables "Show tasks", `hasPod` "Show pod". */
+  open(step: string, x: number, y: number, hasRun: boolean, returnFocus?: HTMLElement | SVGElement, hasPod = false): void {
     this.step = step;
     this.returnFocus = returnFocus;
     this.element.setAttribute('aria-label', `Step ${step}`);
-    for (const item of this.items()) item.disabled = item.dataset.action === 'showTasks' && !hasRun;
+    for (const item of this.items()) item.disabled = (item.dataset.action === 'showTasks' && !hasRun) || (item.dataset.action === 'showPod' && !hasPod);
     this.element.hidden = false;
     const container = this.element.offsetParent as HTMLElement | null;
     const maxX = (container?.clientWidth ?? x + this.element.offsetWidth) - this.element.offsetWidth - 4;

@@ -7,7 +7,7 @@ import { htmlEl } from './svg';
 export type ToolbarAction = 'zoomOut' | 'zoomIn' | 'fit' | 'actualSize' | 'exportSvg';
 
 /** Run actions: on the flow, on the selected step, and on what the panel shows. */
-export type RunAction = 'runFlow' | 'runStep' | 'resumeFromStep' | 'showTasks' | 'showLive' | 'toggleTimeline';
+export type RunAction = 'runFlow' | 'runFlowOnKubernetes' | 'runStep' | 'resumeFromStep' | 'showTasks' | 'showLive' | 'toggleTimeline';
 
 const STEP_BUTTONS: Array<{ action: Extract<RunAction, 'runStep' | 'resumeFromStep' | 'showTasks'>; label: string; hint: string }> = [
   { action: 'runStep', label: 'Run step', hint: 'runs only this step, on the inputs of the latest run that reached it' },
@@ -51,7 +51,8 @@ export class Toolbar {
     this.picker.hidden = true;
     this.picker.addEventListener('change', () => onPickFlow(this.picker.value));
     const runFlow = htmlEl('button', { type: 'button', class: 'text-tool', 'data-action': 'runFlow', title: 'Run the whole flow' }, 'Run flow');
-    this.runActions.append(runFlow);
+    const onKubernetes = htmlEl('button', { type: 'button', class: 'text-tool', 'data-action': 'runFlowOnKubernetes', title: 'Run the whole flow with every step on Kubernetes (AKS)' }, 'Run on Kubernetes');
+    this.runActions.append(runFlow, onKubernetes);
     for (const { action, label } of STEP_BUTTONS) {
       const button = htmlEl('button', { type: 'button', class: 'text-tool step-tool', 'data-action': action, disabled: '' }, label);
       this.stepButtons.set(action, button);

@@ -15,9 +15,15 @@ export interface RunSummary {
   mode?: RunMode;
 }
 
-/** What the panel can do with a step. `showTasks` lists the step's tasks in the shown run, to open their logs. */
-export type StepAction = 'runStep' | 'resumeFromStep' | 'showTasks';
-export const STEP_ACTIONS: readonly StepAction[] = ['runStep', 'resumeFromStep', 'showTasks'];
+/**
+ * What the panel can do with a step. `showTasks` lists the step's tasks in the shown run, to open their logs;
+ * `showPod` shows the pod (and its Events) of a task of the step that ran on Kubernetes.
+ */
+export type StepAction = 'runStep' | 'resumeFromStep' | 'showTasks' | 'showPod';
+export const STEP_ACTIONS: readonly StepAction[] = ['runStep', 'resumeFromStep', 'showTasks', 'showPod'];
+
+/** Where "Run flow" runs the flow: on this machine (absent) or every step on Kubernetes. */
+export type RunTarget = 'kubernetes';
 
 export interface DagSnapshot {
   /** Absolute path of the flow file (shown in the header; used in messages back). */
@@ -36,6 +42,8 @@ export interface RunStateMessage extends RunSummary {
   type: 'runState';
   steps: Record<string, StepRunState>;
   timeline?: TimelineModel;
+  /** Steps with a task attempt that ran on Kubernetes: they have a pod to show. */
+  podSteps?: string[];
 }
 
 export type HostToWebview =
@@ -50,7 +58,7 @@ export type WebviewToHost =
   | { type: 'selectFlow'; file: string; flow: string }
   | { type: 'exportSvg'; flow: string; svg: string }
   | { type: 'stepAction'; action: StepAction; file: string; flow: string; step: string }
-  | { type: 'runFlow'; file: string; flow: string }
+  | { type: 'runFlow'; file: string; flow: string; target?: RunTarget }
   /** A task of the shown run, by pathspec (`Flow/run/step/task`). */
   | { type: 'showTaskLogs'; pathspec: string }
   /** Leave the past run shown and follow the flow's live runs again. */

@@ -47,6 +47,14 @@ export function stepRunStates(state: RunState): Record<string, StepRunState> {
 }
 
 /** The full `runState` message of `state` at `now` (running attempts are drawn up to now). */
+/** Steps of which some task attempt ran on Kubernetes, in graph order. */
+export function podSteps(state: RunState): string[] {
+  const remote = new Set<string>();
+  for (const task of state.tasks.values()) if (task.attempts.some((a) => a.executor?.kind === 'kubernetes')) remote.add(task.step);
+  return [...state.steps.keys()].filter((s) => remote.has(s));
+}
+
 export function runStateMessage(state: RunState, mode: RunMode, now: number): RunStateMessage {
-  return { type: 'runState', runId: state.runId, status: state.status, mode, steps: stepRunStates(state), timeline: buildTimeline(state, now) };
+  const pods = podSteps(state);
+  return { type: 'runState', runId: state.runId, status: state.status, mode, steps: stepRunStates(state), timeline: buildTimeline(state, now), ...(pods.length > 0 ? { podSteps: pods } : {}) };
 }

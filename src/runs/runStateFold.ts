@@ -171,7 +171,7 @@ export class RunStateFold {
     }
     task.status = 'running';
     step.running += 1;
-    task.attempts.push({ attempt: e.attempt, status: 'running', startedAt: e.ts });
+    task.attempts.push({ attempt: e.attempt, status: 'running', startedAt: e.ts, ...(e.executor ? { executor: { ...e.executor } } : {}) });
     if (e.attempt > step.maxAttempt) step.maxAttempt = e.attempt;
     this.refresh();
   }
@@ -218,6 +218,8 @@ export class RunStateFold {
     if (e.error !== undefined) attempt.error = e.error;
     if (e.exit_code !== undefined) attempt.exitCode = e.exit_code;
     if (e.num_splits !== undefined) task.numSplits = e.num_splits;
+    // The pod is often named only once the Job made it, after the start was announced.
+    if (e.executor) attempt.executor = { ...e.executor };
 
     this.leaveStatus(step, task.status);
     let status: TaskStatus;

@@ -1,6 +1,6 @@
 // Run state folded from the runtime's event stream (src/runtime/events.ts). Pure data: the DAG panel,
 // the timeline, the Artifact Explorer, the status bar and the CLI's progress all read these shapes.
-import type { RunKind } from '../runtime/events';
+import type { RunKind, TaskExecutor } from '../runtime/events';
 import type { StepStatus } from '../layout/types';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -17,6 +17,8 @@ export interface AttemptState {
   durationMs?: number;
   error?: string;
   exitCode?: number | null;
+  /** Where the attempt ran when not in a local process (its Kubernetes Job and pod). */
+  executor?: TaskExecutor;
 }
 
 export interface LogTailLine {

@@ -53,8 +53,11 @@ interface PinnedRun {
 }
 
 /** The commands the node actions run (owned by the run commands; the panel only asks for them). */
-const STEP_COMMANDS: Record<Exclude<StepAction, 'showTasks'>, string> = { runStep: 'metaflow.runStep', resumeFromStep: 'metaflow.resumeFromStep' };
+const STEP_COMMANDS: Record<Exclude<StepAction, 'showTasks' | 'showPod'>, string> = { runStep: 'metaflow.runStep', resumeFromStep: 'metaflow.resumeFromStep' };
 const RUN_FLOW_COMMAND = 'metaflow.runFlow';
+const RUN_FLOW_ON_KUBERNETES_COMMAND = 'metaflow.runFlowOnKubernetes';
+/** Owned by src/vscode/kubernetesCommands.ts; takes `{ pathspec, attempt, executor }`. */
+const SHOW_POD_COMMAND = 'metaflow.showPod';
 const SHOW_TASK_LOGS_COMMAND = 'metaflow.showTaskLogs';
 const RUN_UPDATE_INTERVAL_MS = 150;
 
@@ -409,10 +412,11 @@ export class DagPanelManager implements vscode.Disposable {
         return;
       case 'stepAction':
         if (message.action === 'showTasks') void this.showTasks(message.flow, message.step).catch((e: unknown) => this.fail(`Cannot list the tasks of ${message.step}`, e));
+        else if (message.action === 'showPod') void this.showPod(message.flow, message.step).catch((e: unknown) => this.fail(`Cannot show the pod of ${message.step}`, e));
         else void this.execute(STEP_COMMANDS[message.action], this.uriOf(message.file), message.flow, message.step);
         return;
       case 'runFlow':
-        void this.execute(RUN_FLOW_COMMAND, this.uriOf(message.file), message.flow);
+        void this.execute(message.target === 'kubernetes' ? RUN_FLOW_ON_KUBERNETES_COMMAND : RUN_FLOW_COMMAND, this.uriOf(message.file), message.flow);
         return;
       case 'showTaskLogs':
         this.openLogs(message.pathspec);
@@ -458,6 +462,26 @@ export class DagPanelManager implements vscode.Disposable {
       { title: `Tasks of ${step} in run ${run.state.runId}`, placeHolder: 'Choose a task to open its logs', matchOnDescription: true },
     );
     if (picked) this.openLogs(picked.pathspec);
+  }
+
+  /** The pod of a task attempt of `step` that ran on Kubernetes (a quick pick when there are several), shown by the Kubernetes commands. */
+  private async showPod(flow: string, step: string): Promise<void> {
+    const run = this.runFor(this.drawnKey());
+    const attempts = Array.from(run?.state.tasks.values() ?? [])
+      .filter((t) => t.step === step)
+      .flatMap((task) => task.attempts.filter((a) => a.executor?.kind === 'kubernetes').map((attempt) => ({ task, attempt })));
+    if (!run || attempts.length === 0) {
+      void vscode.window.showInformationMessage(`No task of step ${step} ran on Kubernetes in ${run ? `run ${run.state.runId}` : `the run of ${flow} shown`}, so it has no pod to show.`);
+      return;
+    }
+    const picked =
+      attempts.length === 1
+        ? attempts[0]
+        : await vscode.window.showQuickPick(
+            attempts.map((a) => ({ label: `${TASK_ICONS[a.task.status]} ${a.task.pathspec}`, description: `attempt ${a.attempt.attempt} · ${a.attempt.executor?.pod ?? a.attempt.executor?.job ?? ''}`, ...a })),
+            { title: `Pods of ${step} in run ${run.state.runId}`, placeHolder: 'Choose a task attempt to show its pod' },
+          );
+    if (picked) await this.execute(SHOW_POD_COMMAND, { pathspec: picked.task.pathspec, attempt: picked.attempt.attempt, executor: picked.attempt.executor });
   }
 
   private uriOf(file: string): vscode.Uri {

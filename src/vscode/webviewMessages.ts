@@ -60,7 +60,8 @@ export function parseWebviewMessage(value: unknown, shown: ShownDrawing | undefi
       const file = text(fields, 'file');
       const flow = text(fields, 'flow');
       if (!shown || !file || !flow || file !== shown.file || flow !== shown.flow) return undefined;
-      return { type: 'runFlow', file, flow };
+      if (fields.target === undefined) return { type: 'runFlow', file, flow };
+      return fields.target === 'kubernetes' ? { type: 'runFlow', file, flow, target: 'kubernetes' } : undefined;
     }
     case 'showTaskLogs': {
       const pathspec = text(fields, 'pathspec');
