@@ -17,7 +17,8 @@ export interface PodLauncher {
   run(pod: k8s.V1Pod, namespace: string): Promise<PodOutcome>;
 }
 
-export type PodFileReader = (namespace: string, podName: string, containerPath: string) => Promise<string | undefined>;
+/** Reads `relativePath` inside the pod's volume `volumeName` (where the simulator keeps emptyDirs). */
+export type PodFileReader = (pod: k8s.V1Pod, volumeName: string, relativePath: string) => Promise<string | undefined>;
 
 export class KubePodLauncher implements PodLauncher {
   private readonly core: k8s.CoreV1Api;
@@ -45,10 +46,20 @@ export class KubePodLauncher implements PodLauncher {
           succeeded: phase === 'Succeeded',
           exitCode: terminated?.exitCode,
           message: terminated?.message ?? current.status?.message ?? current.status?.reason,
-          readOutput: (path) => this.readFile(namespace, name, path),
+          readOutput: (path) => this.readOutput(current, path),
         };
       }
       await new Promise((r) => setTimeout(r, this.pollMs));
     }
+  }
+
+  /** Argo's executor reads output files from the main container's filesystem: here, the volume mounted there. */
+  private async readOutput(pod: k8s.V1Pod, containerPath: string): Promise<string | undefined> {
+    const mounts = pod.spec?.containers[0]?.volumeMounts ?? [];
+    const mount = mounts
+      .filter((m) => containerPath.startsWith(m.mountPath.replace(/\/$/, '') + '/'))
+      .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+    if (!mount) throw new Error(`argoSim: output ${containerPath} is not under a volume mount of pod ${pod.metadata?.name ?? ''}`);
+    return this.readFile(pod, mount.name, containerPath.slice(mount.mountPath.replace(/\/$/, '').length + 1));
   }
 }
