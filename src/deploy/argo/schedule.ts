@@ -34,7 +34,8 @@ export function flowSchedule(flow: FlowInfo): { schedule?: Schedule; problem?: {
 
 export function cronWorkflow(input: { name: string; namespace: string; schedule: Schedule; labels: Record<string, string>; annotations: Record<string, string> }): Manifest {
   const spec: Manifest = {
-    schedule: input.schedule.cron,
+    // `schedules` (a list) is the field since Argo 3.6; the pinned schema no longer has `schedule`.
+    schedules: [input.schedule.cron],
     suspend: false,
     startingDeadlineSeconds: 3540,
     failedJobsHistoryLimit: 10000,

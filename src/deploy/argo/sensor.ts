@@ -78,7 +78,7 @@ export function sensor(input: {
       template: {
         metadata: { labels: taskLabels, annotations: input.annotations },
         serviceAccountName: settings.serviceAccount,
-        container: { name: 'main', resources: { requests: { cpu: '100m', memory: '250Mi' }, limits: { cpu: '100m', memory: '250Mi' } } },
+        container: { resources: { requests: { cpu: '100m', memory: '250Mi' }, limits: { cpu: '100m', memory: '250Mi' } } },
       },
       dependencies,
       triggers: [{ template: { name: templateName, k8s: { operation: 'create', source: { resource: workflow }, parameters: triggerParameters } } }],
