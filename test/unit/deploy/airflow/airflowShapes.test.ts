@@ -165,11 +165,11 @@ describe('Airflow DAG files per graph shape', () => {
     assert.equal(argAfter(args, '--input-paths'), "airflow-{{ [run_id, dag_run.dag_id] | run_id_creator }}/start/{{ task_instance.xcom_pull(task_ids='start', key='metaflow_task_id') }}");
     assert.equal(argAfter(args, '--retry-count'), '{{ task_instance.try_number - 1 }}');
     assert.equal(argAfter(args, '--max-user-code-retries'), '2');
-    assert.deepEqual(args?.filter((a, i) => args[i - 1] === '--tag'), ['nightly']);
+    assert.deepEqual(args?.filter((_, i) => args[i - 1] === '--tag'), ['nightly']);
     assert.equal(args?.includes('--param'), false, 'only start takes parameters');
 
     const start = record.tasks.start.kwargs.arguments;
-    assert.deepEqual(start?.filter((a, i) => start[i - 1] === '--param'), ["alpha={{ params['alpha'] | json_dump }}", "n={{ params['n'] | json_dump }}", "flag={{ params['flag'] | json_dump }}"]);
+    assert.deepEqual(start?.filter((_, i) => start[i - 1] === '--param'), ["alpha={{ params['alpha'] | json_dump }}", "n={{ params['n'] | json_dump }}", "flag={{ params['flag'] | json_dump }}"]);
     assert.equal(record.tasks.end.kwargs.retries, 0);
     assert.equal(record.tasks.end.kwargs.retry_delay, undefined);
   });
