@@ -64,7 +64,8 @@ export interface WorkflowName {
 function shortenedProjectName(project: ProjectNaming, flowName: string, limit: number): string {
   const parts = [project.project, project.branch, flowName];
   const minEach = 7;
-  const room = limit - 6;
+  // Room for the three parts once the hash suffix (`-xxxxx`) and the two dots are counted.
+  const room = limit - 6 - 2;
   const spare = room - minEach * parts.length;
   const total = parts.reduce((n, p) => n + p.length, 0);
   const extras = parts.map((p) => Math.floor((spare * p.length) / total));
