@@ -1,7 +1,9 @@
 // Everything a local run needs, composed once: the flow's analysis, config, datastore root, a worker
 // pool and the scheduler. The CLI uses it now; the VS Code layer will construct the same object.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { MetaflowConfig } from '../config/metaflowConfig';
 import type { FlowAnalyzer, FlowInfo, LintError, SyntaxProblem } from '../flow/types';
 import { analyzeFile } from '../flow/analyzeFile';
 import { resolveLocalRoot, SPIN_DATASTORE_DIR } from '../config/datastoreRoot';
@@ -27,6 +29,10 @@ import { ProcessPerTaskPool } from './workers/processPerTaskPool';
 import { platformTreeKiller } from './workers/processTree';
 import type { WorkerLaunchOptions, WorkerPool } from './workers/workerPool';
 import { workerEnv } from './workers/workerPool';
+import { CODE_PACKAGE_MAX_MB_SETTING, DEFAULT_CODE_PACKAGE_MAX_MB } from './codePackage';
+import { type KubernetesRunOptions, kubernetesSteps, placeTask } from './kubernetesPlacement';
+import { type KubeApi, kubernetesConfig, KubernetesPool } from './workers/kubernetesPool';
+import { RoutingPool } from './workers/routingPool';
 
 const SPIN_CANDIDATES = 5;
 
@@ -60,6 +66,8 @@ export interface LocalRunnerDeps {
   warmPools?: PoolWarmer;
   /** Opens the Azure datastore (METAFLOW_DEFAULT_DATASTORE=azure) with the signed-in credential. */
   azureStorage?: (config: AzureDatastoreConfig) => DatastoreStorage;
+  /** Opens the cluster of `@kubernetes` steps (src/kube's KubeClient over the user's kubeconfig). */
+  kubeClient?: (target: { kubeconfigPath?: string; context?: string; namespace: string }) => KubeApi;
 }
 
 export interface CommonOptions {
@@ -71,6 +79,8 @@ export interface CommonOptions {
   maxLogMb?: number;
   /** `--run-id-file`: written with the new run's id when the run is registered, as Metaflow does. */
   runIdFile?: string;
+  /** `--with kubernetes[:k=v,...]`, `--kubernetes-context`, `--kubernetes-namespace` (also the editor's "Run Flow on Kubernetes"). */
+  kubernetes?: KubernetesRunOptions;
 }
 
 export interface RunOptions extends CommonOptions {
@@ -205,8 +215,50 @@ export class LocalRunner {
     };
   }
 
-  private start(ctx: Context, request: RunRequest): PreparedRun {
-    const scheduler = new Scheduler({ pool: this.pool(ctx), clock: this.deps.clock });
+  /**
+   * A run with `@kubernetes` steps (or `--with kubernetes`) routes those steps' tasks to the cluster; the rest
+   * stay in the local pool. Pods exchange data through the Azure datastore, so a local one is refused.
+   */
+  private routedPool(ctx: Context, request: RunRequest, options: KubernetesRunOptions | undefined): WorkerPool {
+    const steps = kubernetesSteps(ctx.flow, options);
+    if (steps.size === 0 || request.kind === 'spin') return this.pool(ctx);
+    if (!ctx.remote) {
+      throw new RunRefused(
+        `steps ${[...steps].join(', ')} run on Kubernetes, and pods exchange artifacts through the Azure datastore, but this run uses the local one. ` +
+          'Set METAFLOW_DEFAULT_DATASTORE=azure and METAFLOW_DATASTORE_SYSROOT_AZURE=<container>/<prefix> (environment or Metaflow config; in the editor the settings metaflow.datastore and metaflow.azure.datastoreSysroot), or pass --datastore azure.',
+      );
+    }
+    if (!this.deps.kubeClient) throw new RunRefused(`steps ${[...steps].join(', ')} run on Kubernetes, but this runner was started without Kubernetes access`);
+    const config = MetaflowConfig.load({ env: this.deps.env, startDir: path.dirname(ctx.flowFile), homeDir: this.deps.homeDir ?? os.homedir(), settings: this.deps.settings });
+    let kube: KubeApi;
+    let maxMb: number;
+    try {
+      const namespace = options?.namespace ?? config.getString('METAFLOW_KUBERNETES_NAMESPACE') ?? 'default';
+      kube = this.deps.kubeClient({ kubeconfigPath: options?.kubeconfigPath, context: options?.context ?? config.getString('METAFLOW_KUBERNETES_CONTEXT'), namespace });
+      maxMb = config.getInt(CODE_PACKAGE_MAX_MB_SETTING) ?? DEFAULT_CODE_PACKAGE_MAX_MB;
+    } catch (err) {
+      throw new RunRefused((err as Error).message);
+    }
+    const remote = new KubernetesPool({
+      flow: ctx.flow,
+      flowFile: ctx.flowFile,
+      embeddedPythonDir: ctx.launch.pythonPath,
+      run: options ?? { withAll: false },
+      config: kubernetesConfig((name) => config.getString(name)),
+      storage: ctx.remote.storage,
+      datastore: ctx.remote.datastore,
+      localRoot: request.datastoreRoot,
+      user: ctx.settings.user,
+      steps,
+      codePackageMaxBytes: maxMb * 1048576,
+      kube,
+    });
+    request.remoteSteps = steps;
+    return new RoutingPool(this.pool(ctx), remote, (task) => (placeTask(task, steps) === 'kubernetes' ? 'remote' : 'local'));
+  }
+
+  private start(ctx: Context, request: RunRequest, kubernetes?: KubernetesRunOptions): PreparedRun {
+    const scheduler = new Scheduler({ pool: this.routedPool(ctx, request, kubernetes), clock: this.deps.clock });
     return { handle: scheduler.start(request), flow: ctx.flow, user: ctx.settings.user, datastoreRoot: request.datastoreRoot, createdRoot: ctx.createdRoot };
   }
 
@@ -229,7 +281,7 @@ export class LocalRunner {
       this.checkStep(ctx, options.until);
       request.onlySteps = stepsBefore(ctx.flow, options.until);
     }
-    return this.start(ctx, request);
+    return this.start(ctx, request, options.kubernetes);
   }
 
   private originRun(ctx: Context, layout: LocalLayout, originRunId: string | undefined): string {
@@ -276,7 +328,7 @@ export class LocalRunner {
     }
     const request = this.request(ctx, options, 'resume', ctx.root);
     request.resume = resume;
-    return this.start(ctx, request);
+    return this.start(ctx, request, options.kubernetes);
   }
 
   async spin(options: SpinOptions): Promise<PreparedRun> {
