@@ -48,7 +48,8 @@ function azuriteBlobEntry(): string {
   return join(dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'blob', 'main.js');
 }
 
-function makeCertificate(dir: string): { cert: string; key: string } {
+/** A self-signed certificate for 127.0.0.1 in `dir` (cert.pem, key.pem), made by openssl. */
+export function makeCertificate(dir: string): { cert: string; key: string } {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   const result = spawnSync(
@@ -135,14 +136,21 @@ export function azuriteTokenCredential(options: { audience?: string; expiresInSe
   return {
     async getToken(): Promise<AccessToken> {
       const now = Math.floor(Date.now() / 1000);
-      const exp = now + (options.expiresInSeconds ?? 3600);
-      const part = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
-      const claims = { aud: options.audience ?? 'https://storage.azure.com', iss: 'https://sts.windows.net/00000000-0000-0000-0000-000000000000/', iat: now - 60, nbf: now - 60, exp, oid: '11111111-1111-1111-1111-111111111111', tid: '00000000-0000-0000-0000-000000000000' };
-      const token = `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.${Buffer.from('unsigned').toString('base64url')}`;
+      const token = azuriteAccessToken(options);
       // The SDK refreshes a token it believes is expired; report a future expiry so the server judges it.
       return { token, expiresOnTimestamp: (now + 3600) * 1000 };
     },
   };
+}
+
+/** One unsigned access token of the shape Azurite's basic OAuth mode accepts (see azuriteTokenCredential). */
+export function azuriteAccessToken(options: { audience?: string; expiresInSeconds?: number; tenantId?: string; objectId?: string } = {}): string {
+  const now = Math.floor(Date.now() / 1000);
+  const exp = now + (options.expiresInSeconds ?? 3600);
+  const tid = options.tenantId ?? '00000000-0000-0000-0000-000000000000';
+  const part = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const claims = { aud: options.audience ?? 'https://storage.azure.com', iss: `https://sts.windows.net/${tid}/`, iat: now - 60, nbf: now - 60, exp, oid: options.objectId ?? '11111111-1111-1111-1111-111111111111', tid };
+  return `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.${Buffer.from('unsigned').toString('base64url')}`;
 }
 
 /** Request policies trusting this Azurite's self-signed certificate (https mode; none for http). */

@@ -38,6 +38,7 @@ MAX_TERMINATION_MESSAGE_BYTES = 4096
 TERMINATION_MESSAGE_VERSION = 1
 DOWNLOAD_ATTEMPTS = 4
 DOWNLOAD_PAUSE_S = 2.0
+STORAGE_SCOPE = "https://storage.azure.com/.default"
 WORKLOAD_IDENTITY_ENV = ("AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_ID", "AZURE_TENANT_ID")
 
 
@@ -133,7 +134,11 @@ def workload_identity_credential(environ=None):
     kwargs = {"authority": authority} if authority else {}
     if hasattr(identity, "WorkloadIdentityCredential"):
         return identity.WorkloadIdentityCredential(tenant_id=tenant_id, client_id=client_id, token_file_path=token_file, **kwargs)
-    return identity.ClientAssertionCredential(tenant_id, client_id, _read_token_file(token_file), **kwargs)
+    try:
+        return identity.ClientAssertionCredential(tenant_id, client_id, _read_token_file(token_file), **kwargs)
+    except TypeError:
+        # Some 1.13 betas pass `authority` on to object.__init__; their token client reads AZURE_AUTHORITY_HOST itself.
+        return identity.ClientAssertionCredential(tenant_id, client_id, _read_token_file(token_file))
 
 
 def pod_credential(environ=None):
@@ -191,6 +196,25 @@ def _explain(err, where):
     return "The code package %s could not be downloaded: %s: %s" % (where, type(err).__name__, first)
 
 
+def sign_in(credential):
+    """One token before the first request: a refused sign-in is reported as such, at once (inside the blob
+    client it would be retried and then surface as an unreadable storage error)."""
+    from azure.core.exceptions import ClientAuthenticationError
+
+    try:
+        credential.get_token(STORAGE_SCOPE)
+    except ClientAuthenticationError as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        if workload_identity_credential() is not None:
+            raise LoaderError("Microsoft Entra ID refused the pod's workload identity (AZURE_CLIENT_ID=%s): %s. The identity "
+                              "needs a federated credential for the pod's service account (subject "
+                              "system:serviceaccount:<namespace>:<service account>)." % (os.environ.get("AZURE_CLIENT_ID"), first),
+                              retry_allowed=False, kind="MetaflowAzureAuthenticationError")
+        raise LoaderError("The pod could not sign in to Azure: %s. Set up workload identity for its service account, or "
+                          "another credential DefaultAzureCredential finds." % first, retry_allowed=False,
+                          kind="MetaflowAzureAuthenticationError")
+
+
 def download_package(endpoint, container, blob_name, credential=None, attempts=DOWNLOAD_ATTEMPTS, pause=DOWNLOAD_PAUSE_S):
     try:
         from azure.storage.blob import BlobClient
@@ -199,6 +223,7 @@ def download_package(endpoint, container, blob_name, credential=None, attempts=D
                           "azure-identity." % e, retry_allowed=False, kind="MetaflowAzurePackageError")
     where = "%s/%s at %s" % (container, blob_name, endpoint)
     credential = credential if credential is not None else pod_credential()
+    sign_in(credential)
     client = BlobClient(endpoint, container, blob_name, credential=credential)
     for attempt in range(1, attempts + 1):
         try:
