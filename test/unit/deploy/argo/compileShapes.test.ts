@@ -6,6 +6,8 @@ import { compileArgo } from '../../../../src/deploy/argo/compileArgo';
 import type { ArgoManifests, Manifest } from '../../../../src/deploy/argo/types';
 import { flowFromFile, flowFromSource, flowSource, options, REPO, schemas } from './argoFixtures';
 
+// Manifests are read as untyped JSON: each assertion names the field it expects.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyObj = Record<string, any>;
 
 async function compile(file: string, extra = {}): Promise<ArgoManifests> {
