@@ -1,9 +1,11 @@
 // `metaflow-studio` command line: the same services as the extension, without vscode.
 import { type CliCommand, type CliIO, UsageError } from './cli/command';
+import { airflowCommands } from './cli/airflowCommands';
+import { argoCommands } from './cli/argoCommands';
 import { graphCommands } from './cli/graphCommands';
 import { runCommands } from './cli/runCommands';
 
-const commands: CliCommand[] = [...graphCommands, ...runCommands];
+const commands: CliCommand[] = [...graphCommands, ...runCommands, ...argoCommands, ...airflowCommands];
 
 function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
