@@ -9,6 +9,7 @@ import { containerName, containerResources, downwardApiEnv, metaflowAnnotations,
 import { projectSystemTags } from '../../runtime/projectTags';
 import { taskPolicy } from '../../runtime/taskPolicy';
 import type { DeployProblem } from '../deployProblem';
+import { sha1Base32 } from '../names';
 import { checkAirflow } from './airflowChecks';
 import type { AirflowCompileInput, AirflowCompileResult } from './airflowInput';
 import * as macros from './airflowMacros';
@@ -21,13 +22,24 @@ const DEFAULT_MAX_WORKERS = 100;
 const DEFAULT_STARTUP_TIMEOUT_SECONDS = 3600;
 const FIVE_DAYS = 5 * 24 * 3600;
 
+export interface AirflowNaming {
+  dagId: string;
+  /** Prefix of the deployment's production tokens (reference §5.3). */
+  tokenPrefix: string;
+  isProject: boolean;
+}
+
 /** The DAG id: `--name`, `<project>.<branch>.<Flow>` for a @project flow, else the flow's name. */
-export function airflowDagId(flow: FlowInfo, options: { name?: string }, owner: string, config: Record<string, string | undefined>): string {
-  if (options.name !== undefined) return options.name;
+export function airflowNaming(flow: FlowInfo, options: { name?: string }, owner: string, config: Record<string, string | undefined>): AirflowNaming {
   const tags = projectSystemTags(flow, owner, config);
   const project = tags.find((t) => t.startsWith('project:'))?.slice('project:'.length);
   const branch = tags.find((t) => t.startsWith('project_branch:'))?.slice('project_branch:'.length);
-  return project && branch ? `${project}.${branch}.${flow.name}` : flow.name;
+  if (project && branch && options.name === undefined) {
+    return { dagId: `${project}.${branch}.${flow.name}`, tokenPrefix: `mfprj-${sha1Base32(`${project}.${branch}`).slice(0, 16)}`.toLowerCase(), isProject: true };
+  }
+  const dagId = options.name ?? flow.name;
+  // Token files are named by the prefix, so it keeps to file-name-safe characters.
+  return { dagId, tokenPrefix: dagId.toLowerCase().replace(/[^a-z0-9.-]/g, '-').replace(/^[^a-z0-9]+/, '') || 'dag', isProject: false };
 }
 
 function scheduleOf(flow: FlowInfo): string | null {
@@ -194,7 +206,7 @@ function lintProblems(flow: FlowInfo): DeployProblem[] {
 
 export function compileAirflow(input: AirflowCompileInput): AirflowCompileResult {
   const { flow, options } = input;
-  const dagId = airflowDagId(flow, options, input.owner, input.config);
+  const { dagId } = airflowNaming(flow, options, input.owner, input.config);
   const problems = [
     ...lintProblems(flow),
     ...checkAirflow(flow, { datastore: input.datastore.type, name: options.name, workflowTimeout: options.workflowTimeout, maxWorkers: options.maxWorkers }),
