@@ -80,15 +80,22 @@ def fitted_failure_message(result):
     exc = dict(exc)
     for field in ("traceback", "message"):
         text = exc.get(field) or ""
-        while text and len(data) > MAX_TERMINATION_MESSAGE_BYTES:
-            over = len(data) - MAX_TERMINATION_MESSAGE_BYTES
+
+        def with_kept(n, field=field, text=text):
             # Keep the end of a traceback (the raising frame) and the start of a message.
-            cut = max(over + 40, len(text) // 4)
-            text = ("..." + text[cut:]) if field == "traceback" else (text[: max(0, len(text) - cut)] + "...")
-            if len(text) <= 3:
-                text = ""
-            exc[field] = text
-            data = encode_message({"result": dict(result, exception=exc)})
+            kept = "" if n <= 0 else ("..." + text[len(text) - n:] if field == "traceback" else text[:n] + "...")
+            return encode_message({"result": dict(result, exception=dict(exc, **{field: kept}))}), kept
+
+        lo, hi = 0, len(text)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if len(with_kept(mid)[0]) <= MAX_TERMINATION_MESSAGE_BYTES:
+                lo = mid
+            else:
+                hi = mid - 1
+        data, exc[field] = with_kept(lo)
+        if len(data) <= MAX_TERMINATION_MESSAGE_BYTES:
+            break
     return data
 
 
