@@ -116,3 +116,8 @@ export function renderClusterSetup(values: ClusterSetupValues): string {
   );
   return lines.join('\n');
 }
+
+/** Whether a pre-flight failure is one the cluster setup fixes: a namespace or service account that is not there. */
+export function needsClusterSetup(message: string): boolean {
+  return /\b(namespaces?|service ?accounts?|serviceaccounts?)\b/i.test(message) && /\b(not found|does not exist|doesn't exist|is missing|missing|no such)\b/i.test(message);
+}

@@ -6,6 +6,7 @@ import type { FlowInfo, StepInfo } from '../flow/types';
 import type { RunRegistry, TrackedRun } from '../runs/runRegistry';
 import { NoRunReachedStepError } from '../runtime/localRunner';
 import type { AnalysedDocuments } from './flowDocumentsService';
+import type { RemoteRunPreparation } from './kubernetesCommands';
 import { flowAt, stepAt } from './flowLookup';
 import type { RunOutputChannel } from './outputChannelRuns';
 import type { RunForm, RunFormValues } from './runForm';
@@ -65,15 +66,19 @@ export class RunCommands {
     ];
   }
 
-  async runFlow(uriArg?: unknown, flowArg?: unknown, until?: string): Promise<TrackedRun | undefined> {
+  /** `remote` (Run Flow on Kubernetes) checks its settings once the flow is known, before the form asks anything. */
+  async runFlow(uriArg?: unknown, flowArg?: unknown, until?: string, remote?: RemoteRunPreparation): Promise<TrackedRun | undefined> {
     if (this.deps.launcher.refuseIfUntrusted()) return undefined;
-    const target = await this.target(uriArg, flowArg, 'Run Flow');
+    const target = await this.target(uriArg, flowArg, remote?.title ?? 'Run Flow');
     if (!target) return undefined;
+    const kubernetes = remote && (await remote.prepare(target.uri));
+    if (remote && !kubernetes) return undefined;
+    const where = kubernetes ? ' on Kubernetes' : '';
     const form = runSettings(target.uri).promptForParameters
-      ? await this.deps.form.ask(target.uri, target.flow, until ? `Run ${target.flow.name} up to ${until}` : `Run ${target.flow.name}`)
+      ? await this.deps.form.ask(target.uri, target.flow, until ? `Run ${target.flow.name} up to ${until}` : `Run ${target.flow.name}${where}`)
       : NO_FORM;
     if (!form) return undefined;
-    return this.deps.launcher.launch({ kind: 'run', uri: target.uri, flowName: target.flow.name, until, form });
+    return this.deps.launcher.launch({ kind: 'run', uri: target.uri, flowName: target.flow.name, until, form, ...(kubernetes ? { kubernetes } : {}) });
   }
 
   async runStep(uriArg?: unknown, flowArg?: unknown, stepArg?: unknown, originArg?: unknown): Promise<TrackedRun | undefined> {

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRegistry, TrackedRun } from '../runs/runRegistry';
 import type { RunKind } from '../runtime/events';
+import type { KubernetesRunOptions } from '../runtime/kubernetesPlacement';
 import { NoRunReachedStepError, type PreparedRun, RunRefused } from '../runtime/localRunner';
 import type { InterpreterService } from './interpreter';
 import type { RunOutputChannel } from './outputChannelRuns';
@@ -27,6 +28,8 @@ export interface LaunchRequest {
   /** `run` only: stop after what this step needs. */
   until?: string;
   form: RunFormValues;
+  /** `run` only: steps on Kubernetes (Run Flow on Kubernetes: every step). */
+  kubernetes?: KubernetesRunOptions;
 }
 
 export interface RunLauncherDeps {
@@ -82,6 +85,12 @@ export class RunLauncher implements vscode.Disposable {
       void this.deps.interpreter.reportProblem(choice, checked.problem);
       return undefined;
     }
+    if (runSettings(request.uri).engine === 'installed' && request.kubernetes) {
+      void vscode.window.showErrorMessage(
+        `Run Flow on Kubernetes runs with the embedded runtime, but the setting metaflow.engine is "installed". Set it to "embedded", or run "python ${path.basename(request.uri.fsPath)} run --with kubernetes" with your Metaflow in a terminal.`,
+      );
+      return undefined;
+    }
     if (runSettings(request.uri).engine === 'installed') {
       await this.launchInstalled(request, choice.python);
       return undefined;
@@ -95,7 +104,7 @@ export class RunLauncher implements vscode.Disposable {
       release = made.release;
       ended = made.ended;
       const common = { flowFile, flowName: request.flowName, tags: request.form.tags, maxWorkers: request.form.maxWorkers };
-      if (request.kind === 'run') prepared = made.runner.run({ ...common, parameterArgs: request.form.parameterArgs, until: request.until });
+      if (request.kind === 'run') prepared = made.runner.run({ ...common, parameterArgs: request.form.parameterArgs, until: request.until, ...(request.kubernetes ? { kubernetes: request.kubernetes } : {}) });
       else if (request.kind === 'resume') prepared = await made.runner.resume({ ...common, step: request.step, originRunId: request.originRunId });
       else prepared = await made.runner.spin({ ...common, step: request.step ?? '', originRunId: request.originRunId });
     } catch (err) {

@@ -2,7 +2,7 @@
 // and plain placeholders where not.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderClusterSetup, SUGGESTED_SERVICE_ACCOUNT } from '../../../src/vscode/kubernetesClusterSetup';
+import { needsClusterSetup, renderClusterSetup, SUGGESTED_SERVICE_ACCOUNT } from '../../../src/vscode/kubernetesClusterSetup';
 
 test('filled with the cluster, namespace, service account and storage account', () => {
   const doc = renderClusterSetup({ context: 'aks-dev', cluster: 'aks-dev', namespace: 'ml-jobs', serviceAccount: 'flows', storageAccount: 'mfdata', sysroot: 'metaflow/studio' });
@@ -43,4 +43,9 @@ test('the reason it was opened comes first', () => {
   const [title, , quote] = doc.split('\n');
   assert.equal(title, '# Cluster setup for runs on Kubernetes (AKS)');
   assert.equal(quote, '> Service account "flows" does not exist in namespace "ml".');
+});
+
+test('pre-flight failures about a missing namespace or service account call for the setup; others do not', () => {
+  for (const m of ['Service account "flows" does not exist in namespace "ml"', 'namespaces "ml" not found', 'the namespace ml is missing: kubectl create namespace ml']) assert.equal(needsClusterSetup(m), true, m);
+  for (const m of ['connect ECONNREFUSED 127.0.0.1:6443', 'image name "Bad Image" is malformed', 'credentials of context aks-dev were rejected (401)']) assert.equal(needsClusterSetup(m), false, m);
 });
