@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { parse } from 'yaml';
 import type { ConfigValue, MetaflowConfig } from '../config/metaflowConfig';
 
 export const KUBECONFIG_SETTING = 'metaflow.kubernetes.kubeconfig';
@@ -72,15 +72,29 @@ export interface KubeconfigContexts {
   current?: string;
 }
 
-/** The contexts a kubeconfig file defines; throws with the file named when it cannot be read or parsed. */
+type Named<T> = Array<{ name?: unknown } & T>;
+
+/**
+ * The contexts a kubeconfig file defines; throws when it cannot be read or parsed. Only the names are read
+ * (the YAML, not the Kubernetes client, which would cost every activation its load time).
+ */
 export function readKubeconfigContexts(file: string): KubeconfigContexts {
-  const config = new KubeConfig();
-  config.loadFromFile(file);
-  const servers = new Map(config.getClusters().map((c) => [c.name, c.server]));
-  return {
-    contexts: config.getContexts().map((c) => ({ name: c.name, cluster: c.cluster, server: servers.get(c.cluster) })),
-    current: config.getCurrentContext() || undefined,
+  const doc: unknown = parse(fs.readFileSync(file, 'utf8'));
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('it is not a YAML mapping of clusters, users and contexts');
+  const config = doc as { clusters?: Named<{ cluster?: { server?: unknown } }>; contexts?: Named<{ context?: { cluster?: unknown } }>; 'current-context'?: unknown };
+  const list = <T>(value: Named<T> | undefined, what: string): Named<T> => {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) throw new Error(`its "${what}" is not a list`);
+    return value.filter((entry) => typeof entry?.name === 'string');
   };
+  const servers = new Map(list(config.clusters, 'clusters').map((c) => [c.name as string, typeof c.cluster?.server === 'string' ? c.cluster.server : undefined]));
+  const contexts = list(config.contexts, 'contexts').map((c) => {
+    const cluster = typeof c.context?.cluster === 'string' ? c.context.cluster : '';
+    const server = servers.get(cluster);
+    return { name: c.name as string, cluster, ...(server ? { server } : {}) };
+  });
+  const current = config['current-context'];
+  return { contexts, ...(typeof current === 'string' && current !== '' ? { current } : {}) };
 }
 
 export interface ResolveInput {
