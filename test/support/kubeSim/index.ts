@@ -69,6 +69,8 @@ export interface KubeSimulator {
   get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined;
   /** The log of a container instance (0 = first), whole, as kept by the kubelet. */
   podLog(namespace: string, pod: string, container?: string, instance?: number): string | undefined;
+  /** Where a pod's volume lives on this machine (`<root>/pods/<uid>/volumes/<name>`), for reading what a container wrote. */
+  podVolumePath(podUid: string, volume: string): string;
   /** How many watch connections are open now. */
   openWatches(): number;
   stop(): Promise<void>;
@@ -163,6 +165,7 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
       const name = container ?? (pod.spec as { containers: { name: string }[] }).containers[0].name;
       return logs.get(pod.metadata.uid!, name, instance)?.text();
     },
+    podVolumePath: (podUid, volume) => join(root, 'pods', podUid, 'volumes', volume),
     openWatches: () => watches.openCount,
     stop: async () => {
       if (stopped) return;
