@@ -12,6 +12,9 @@ import { RunStateFold } from '../runs/runStateFold';
 import { intOption, lastOption, type OptionTypes, type ParsedArgs, parseVerbArgs } from './args';
 import { type CliCommand, type CliIO, UsageError } from './command';
 import { lazyAzureStorage } from './lazyAzure';
+import { lazyKubeClient } from './lazyKube';
+import { parseWithKubernetes } from '../runtime/kubernetesPlacement';
+import type { KubernetesRunOptions } from '../runtime/kubernetesPlacement';
 import { lintReport } from './lintReport';
 import { ProgressLine } from './progressLine';
 
@@ -23,6 +26,9 @@ const COMMON: OptionTypes = {
   'max-log-size': { type: 'string' },
   datastore: { type: 'string' },
   'run-id-file': { type: 'string' },
+  with: { type: 'string' },
+  'kubernetes-context': { type: 'string' },
+  'kubernetes-namespace': { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
   // Metaflow's top-level options that scripts and its own test suite pass: accepted where they mean what happens here.
@@ -47,6 +53,25 @@ function datastoreEnv(p: ParsedArgs, io: CliIO): NodeJS.ProcessEnv {
   return { ...io.env, METAFLOW_DEFAULT_DATASTORE: value };
 }
 
+/** `--with kubernetes[:k=v,...]` (Metaflow's spec syntax), `--kubernetes-context`, `--kubernetes-namespace`. */
+function kubernetesOptions(p: ParsedArgs): KubernetesRunOptions | undefined {
+  let spec: Record<string, unknown> | undefined;
+  for (const value of p.options.get('with') ?? []) {
+    let parsed;
+    try {
+      parsed = parseWithKubernetes(value);
+    } catch (err) {
+      throw new UsageError(`--with ${value}: ${(err as Error).message}`);
+    }
+    if (parsed === undefined) throw new UsageError(`--with ${value} is not available here: the decorator --with can add is kubernetes (--with kubernetes[:cpu=2,memory=8000,...])`);
+    spec = { ...(spec ?? {}), ...parsed };
+  }
+  const context = lastOption(p, 'kubernetes-context');
+  const namespace = lastOption(p, 'kubernetes-namespace');
+  if (spec === undefined && context === undefined && namespace === undefined) return undefined;
+  return { withAll: spec !== undefined, spec, context, namespace };
+}
+
 function commonOptions(p: ParsedArgs, flowFile: string, io: CliIO): CommonOptions {
   onlyValue(p, 'metadata', 'local', 'runs are recorded in the local datastore');
   onlyValue(p, 'environment', 'local', 'steps run in the interpreter the run uses');
@@ -62,6 +87,7 @@ function commonOptions(p: ParsedArgs, flowFile: string, io: CliIO): CommonOption
     maxNumSplits: intOption(p, 'max-num-splits'),
     maxLogMb: intOption(p, 'max-log-size'),
     runIdFile: runIdFile === undefined ? undefined : path.resolve(io.cwd, runIdFile),
+    kubernetes: kubernetesOptions(p),
   };
 }
 
@@ -141,7 +167,7 @@ async function drive(prepare: () => Promise<PreparedRun>, io: CliIO, json: boole
 async function runner(io: CliIO, p: ParsedArgs, warmPools?: PoolWarmer): Promise<LocalRunner> {
   const analyzer = await createFlowAnalyzer();
   const env = datastoreEnv(p, io);
-  return new LocalRunner({ analyzer, env, homeDir: os.homedir(), warmPools, azureStorage: lazyAzureStorage });
+  return new LocalRunner({ analyzer, env, homeDir: os.homedir(), warmPools, azureStorage: lazyAzureStorage, kubeClient: lazyKubeClient });
 }
 
 function flowFileArg(p: ParsedArgs, io: CliIO, verb: string): string {
@@ -153,7 +179,7 @@ function flowFileArg(p: ParsedArgs, io: CliIO, verb: string): string {
 const runCommand: CliCommand = {
   name: 'run',
   summary: 'Run a flow locally with the embedded runtime',
-  usage: 'run FLOW.py [--flow NAME] [--<param> VALUE]... [--max-workers N] [--max-num-splits N] [--tag T]... [--max-log-size MB] [--until STEP] [--datastore local|azure] [--run-id-file FILE] [--quiet] [--json]',
+  usage: 'run FLOW.py [--flow NAME] [--<param> VALUE]... [--max-workers N] [--max-num-splits N] [--tag T]... [--max-log-size MB] [--until STEP] [--datastore local|azure] [--with kubernetes[:k=v,...]] [--kubernetes-context C] [--kubernetes-namespace NS] [--run-id-file FILE] [--quiet] [--json]',
   async run(args, io) {
     const p = parseVerbArgs(args, { ...COMMON, until: { type: 'string' } }, true);
     const file = flowFileArg(p, io, 'run');
