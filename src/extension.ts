@@ -36,6 +36,9 @@ import { createRunnerFactory } from './vscode/runnerFactory';
 import { RunStatusBar } from './vscode/statusBarRuns';
 import { TerminalEnvironment } from './vscode/terminalEnvironment';
 import { AzureSignIn, type AzureSignInApi } from './vscode/azureSignIn';
+import { KubernetesCommands } from './vscode/kubernetesCommands';
+import { lazyKubeApi } from './vscode/kubernetesClient';
+import { kubernetesEditorSettings } from './vscode/kubernetesSettings';
 
 const PYTHON: vscode.DocumentSelector = { language: 'python' };
 
@@ -55,6 +58,8 @@ export interface MetaflowStudioApi {
   interpreter: Pick<InterpreterService, 'select' | 'check'>;
   /** Azure sign-in: the account, the status bar text, tokens from the chain, the token endpoint tasks get. */
   azure: AzureSignInApi;
+  /** Run Flow on Kubernetes: what a refusal told the user. */
+  kubernetes: Pick<KubernetesCommands, 'onDidReport'>;
 }
 
 export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
@@ -81,14 +86,17 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
       log.warn(`Runs get no Azure token endpoint: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;
     });
+  // The Kubernetes client library loads when a run or command first needs a cluster, not at activation.
+  const loadKube = async () => (await import('./kube/kubeClient')).KubeClient;
   const runLauncher = new RunLauncher({
     runners: createRunnerFactory({
       analyzer: () => analyzer.load(),
       embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'),
       env: process.env,
       grants: azureGrants,
-      settings: editorDatastoreSettings,
+      settings: () => ({ ...editorDatastoreSettings(), ...kubernetesEditorSettings((s) => vscode.workspace.getConfiguration().get(s)) }),
       azureStorage: azureStorageFactory(() => azure.credential),
+      kubeClient: (target) => lazyKubeApi(loadKube, target),
     }),
     registry: runs,
     interpreter,
@@ -97,6 +105,14 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
     isTrusted: () => vscode.workspace.isTrusted,
   });
   const runCommands = new RunCommands({ documents, index, launcher: runLauncher, registry: runs, form: new RunForm(context.workspaceState), output: runOutput, statusBar: runStatusBar });
+  const kubernetes = new KubernetesCommands({
+    runs: runCommands,
+    registry: runs,
+    refuseIfUntrusted: () => runLauncher.refuseIfUntrusted(),
+    clusters: async (target) => (await loadKube()).load(target),
+    state: context.globalState,
+    log,
+  });
 
   // Artifact Explorer: reads the datastore's files; values are decoded by Python only in a trusted workspace.
   const explorerPythonDir = path.join(context.extensionUri.fsPath, 'dist', 'python');
@@ -128,6 +144,8 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
     runStatusBar,
     runLauncher,
     ...runCommands.register(),
+    kubernetes,
+    ...kubernetes.register(),
     { dispose: () => runs.cancelAll() },
     explorer,
     previews,
@@ -140,7 +158,7 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
     azure,
     ...azure.register(),
   );
-  return { artifactExplorer: explorer, documents, index, runs, runOutput, runDiagnostics, runStatusBar, interpreter, azure };
+  return { artifactExplorer: explorer, documents, index, runs, runOutput, runDiagnostics, runStatusBar, interpreter, azure, kubernetes };
 }
 
 export function deactivate(): void {}

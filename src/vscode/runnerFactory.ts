@@ -9,6 +9,7 @@ import { PYTHON_SETTING } from '../config/runtimeSettings';
 import type { AzureStorageFactory } from '../datastore/azure/runnerAzureStorage';
 import { LocalRunner } from '../runtime/localRunner';
 import { PoolWarmer } from '../runtime/poolWarmer';
+import type { LocalRunnerDeps } from '../runtime/localRunner';
 
 export interface PreparedRunner {
   runner: LocalRunner;
@@ -32,6 +33,8 @@ export interface RunnerFactoryDeps {
   settings?: () => Record<string, string>;
   /** Opens the Azure datastore for runs that use it (see runnerAzureStorage). */
   azureStorage?: AzureStorageFactory;
+  /** Opens the cluster of runs with Kubernetes steps. */
+  kubeClient?: LocalRunnerDeps['kubeClient'];
   homeDir?: string;
 }
 
@@ -55,6 +58,6 @@ export function createRunnerFactory(deps: RunnerFactoryDeps): RunnerFactory {
       ended();
       throw new Error('the flow analyzer could not start (see the "Metaflow Studio" log)');
     }
-    return { runner: new LocalRunner({ ...launch, analyzer, warmPools, azureStorage: deps.azureStorage }), release: () => warmPools.dispose(), ended };
+    return { runner: new LocalRunner({ ...launch, analyzer, warmPools, azureStorage: deps.azureStorage, kubeClient: deps.kubeClient }), release: () => warmPools.dispose(), ended };
   };
 }
