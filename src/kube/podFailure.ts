@@ -67,8 +67,11 @@ function waitingVerdict(pod: V1Pod, status: V1ContainerStatus, events: CoreV1Eve
   if (!reason) return undefined;
   const image = imageOf(pod, status);
   if (reason === 'ErrImagePull' || reason === 'ImagePullBackOff') {
+    // The kubelet's "Failed to pull image" event carries the registry's answer; "Error: ErrImagePull" and
+    // "Back-off pulling image" carry nothing more than the reason.
     const failed = byTime(events).filter((e) => e.reason === 'Failed' && /pull/i.test(e.message ?? ''));
-    const cause = failed.at(-1)?.message ?? detail;
+    const informative = (text: string | undefined): boolean => !!text && !/^(Error: (ErrImagePull|ImagePullBackOff)|Back-off pulling image)/.test(text);
+    const cause = [...failed].reverse().map((e) => e.message).find(informative) ?? (informative(detail) ? detail : (failed.at(-1)?.message ?? detail));
     const since = firstTimeMs(failed[0] ?? ({} as CoreV1Event)) ?? ms(pod.metadata?.creationTimestamp) ?? nowMs;
     // A registry that answers "not found" or "unauthorized" will answer the same again; anything else may pass.
     const terminal = PERMANENT_PULL_FAILURE.test(cause) || nowMs - since >= policy.pendingDeadlineMs;

@@ -94,7 +94,8 @@ describe('classifyPod', () => {
 
   it('fails at once on an image the registry refuses, with the ACR hint', () => {
     const pulled = event('Failed', 'Failed to pull image "myacr.azurecr.io/team/train:1.2": rpc error: code = Unknown desc = failed to authorize: failed to fetch anonymous token: unexpected status: 401 Unauthorized', 2000, { source: { component: 'kubelet' } });
-    const v = classifyPod(pod(waiting('ErrImagePull', 'rpc error: 401 Unauthorized')), [pulled], T0 + 3000, POLICY);
+    const bare = event('Failed', 'Error: ErrImagePull', 2001, { source: { component: 'kubelet' } });
+    const v = classifyPod(pod(waiting('ErrImagePull', 'rpc error: 401 Unauthorized')), [pulled, bare], T0 + 3000, POLICY);
     assert.deepEqual([v.state, v.terminal, v.retryable, v.reason], ['failed', true, false, 'ErrImagePull']);
     assert.match(v.message!, /could not pull image "myacr.azurecr.io\/team\/train:1.2".*401 Unauthorized/);
     assert.match(v.message!, /az aks update --name <cluster> --resource-group <group> --attach-acr myacr/);
