@@ -5,6 +5,8 @@
 //
 // The container runs no shell: its command is an argv array,
 //   [python, '-c', <source of metaflow_studio/pod_loader.py>, <mode>, ...mode arguments]
+// (a Job: all of it in `command`; an Argo WorkflowTemplate: the first three once in `templateDefaults.container.command`
+// and the mode arguments in each step's `args`, so the loader is not repeated in every step's template).
 // The loader is self-contained (standard library + the Azure SDK the image must carry, as Metaflow's own
 // pods need it): it downloads the code package named by the CODE_* variables from the datastore, checks its
 // sha1, unpacks it into the working directory, puts the unpacked embedded package first on sys.path and

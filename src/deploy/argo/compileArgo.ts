@@ -6,6 +6,7 @@ import { resolveKubernetesAttributes } from '../../kube/kubernetesAttributes';
 import { taskPolicy } from '../../runtime/taskPolicy';
 import { resolveWorkflowName, sensorName } from '../names';
 import { checkArgo } from './checkArgo';
+import { podLoaderCommand } from './stepCommand';
 import { type ContainerContext, containerTemplate } from './containerTemplates';
 import { DagTemplates } from './dagTemplates';
 import { cronWorkflow, flowSchedule } from './schedule';
@@ -72,7 +73,7 @@ export function compileArgo(flow: FlowInfo, options: ArgoCompileOptions): ArgoCo
     user: options.user,
     tags,
     codePackage: options.codePackage,
-    podLoaderSource: options.podLoaderSource,
+    flowFile: options.flowFile,
     config: c,
   };
   const pullSecrets = new Set<string>();
@@ -90,6 +91,8 @@ export function compileArgo(flow: FlowInfo, options: ArgoCompileOptions): ArgoCo
     parallelism: options.maxWorkers ?? DEFAULT_MAX_WORKERS,
     workflowMetadata: { labels: { 'app.kubernetes.io/name': 'metaflow-run', 'app.kubernetes.io/part-of': 'metaflow' }, annotations: { ...baseAnnotations, 'metaflow/run_id': 'argo-{{workflow.name}}' } },
     podMetadata: { labels: { 'app.kubernetes.io/name': 'metaflow-task', 'app.kubernetes.io/part-of': 'metaflow' }, annotations: baseAnnotations },
+    // Every container template inherits the loader as its command; each carries only its mode arguments.
+    templateDefaults: { container: { name: 'main', image: String((containers[0]?.container as Manifest | undefined)?.image ?? ''), command: podLoaderCommand(options.podLoaderSource) } },
     templates: [...new DagTemplates(scopes).build(flow.name), ...containers],
   };
   if (argParams.length > 0) spec.arguments = { parameters: argParams };

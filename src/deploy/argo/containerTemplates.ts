@@ -8,7 +8,7 @@ import { containerResources, downwardApiEnv, podScheduling, podVolumes } from '.
 import type { TaskPolicy } from '../../runtime/taskPolicy';
 import { argoStepName } from '../names';
 import type { Scopes } from './scopes';
-import { stepCommand } from './stepCommand';
+import { stepArgs } from './stepCommand';
 import { type Json, type Manifest, RUN_ID } from './types';
 
 const OUTPUTS_VOLUME = 'mf-outputs';
@@ -34,7 +34,8 @@ export interface ContainerContext {
   user: string;
   tags: string[];
   codePackage: { sha: string; url: string };
-  podLoaderSource: string;
+  /** The flow file relative to the code package root (the pod imports it). */
+  flowFile: string;
   /** METAFLOW_* settings by full name. */
   config: Record<string, string | undefined>;
 }
@@ -70,6 +71,7 @@ function environment(d: StepDeployment, ctx: ContainerContext): Manifest[] {
     METAFLOW_USER: 'argo-workflows',
     METAFLOW_OWNER: ctx.user,
     METAFLOW_FLOW_NAME: ctx.flow.name,
+    METAFLOW_FLOW_FILENAME: ctx.flowFile,
     METAFLOW_STEP_NAME: d.step.name,
     METAFLOW_RUN_ID: RUN_ID,
     METAFLOW_PRODUCTION_TOKEN: ctx.productionToken,
@@ -108,7 +110,7 @@ export function containerTemplate(d: StepDeployment, ctx: ContainerContext): Man
     name: 'main',
     image: a.image,
     imagePullPolicy: a.imagePullPolicy,
-    command: stepCommand({ flow: ctx.flow, step, scopes: ctx.scopes, podLoaderSource: ctx.podLoaderSource, maxUserCodeRetries: d.policy.userCodeRetries, retries: retry !== undefined, tags: ctx.tags }),
+    args: stepArgs({ flow: ctx.flow, step, scopes: ctx.scopes, maxUserCodeRetries: d.policy.userCodeRetries, retries: retry !== undefined, tags: ctx.tags }),
     env: environment(d, ctx),
     envFrom: a.secrets.length > 0 ? a.secrets.map((s) => ({ secretRef: { name: s } })) : undefined,
     resources: containerResources(a),

@@ -1,5 +1,7 @@
 // The argv of a step's container (src/kube/podContract.ts, mode `argo`): no shell, every value its own
-// argument. Argo substitutes the `{{...}}` placeholders before the container starts.
+// argument. Argo substitutes the `{{...}}` placeholders before the container starts. The loader itself is the
+// command, given once in the template's `templateDefaults` (podLoaderCommand): inlined in every container it
+// would make a large flow's template exceed what a cluster stores.
 import type { FlowInfo, StepInfo } from '../../flow/types';
 import { ARGO_OUTPUTS_DIR } from '../../kube/podContract';
 import type { Scopes } from './scopes';
@@ -9,7 +11,6 @@ export interface StepCommandInput {
   flow: FlowInfo;
   step: StepInfo;
   scopes: Scopes;
-  podLoaderSource: string;
   maxUserCodeRetries: number;
   /** The template has a retryStrategy, so `{{retries}}` is defined. */
   retries: boolean;
@@ -21,10 +22,16 @@ export function parameterArgs(flow: FlowInfo): string[] {
   return flow.parameters.filter((p) => p.kind !== 'Config').flatMap((p) => ['--param', `${p.name}={{workflow.parameters.${p.name}}}`]);
 }
 
-export function stepCommand(input: StepCommandInput): string[] {
+/** The container command every step template inherits from `templateDefaults`. */
+export function podLoaderCommand(podLoaderSource: string): string[] {
+  return ['python3', '-c', podLoaderSource];
+}
+
+/** The mode arguments after the loader command. */
+export function stepArgs(input: StepCommandInput): string[] {
   const { flow, step, scopes } = input;
   const isStart = step.name === flow.start;
-  const argv = ['python3', '-c', input.podLoaderSource, 'argo', '--step', step.name, '--run-id', RUN_ID, '--creation-timestamp', '{{workflow.creationTimestamp}}'];
+  const argv = ['argo', '--step', step.name, '--run-id', RUN_ID, '--creation-timestamp', '{{workflow.creationTimestamp}}'];
   argv.push('--input-paths', isStart ? '' : '{{inputs.parameters.input-paths}}');
   if (scopes.bodyEntryOf(step) !== undefined || scopes.isLastInBody(step)) argv.push('--split-index', '{{inputs.parameters.split-index}}');
   if (scopes.isLastInBody(step)) argv.push('--root-input-path', '{{inputs.parameters.root-input-path}}');

@@ -43,7 +43,7 @@ export interface ArgoRunOptions {
   creationTimestamp?: string;
 }
 
-const SPEC_KEYS = new Set(['entrypoint', 'arguments', 'templates', 'parallelism', 'serviceAccountName', 'podMetadata', 'workflowMetadata',
+const SPEC_KEYS = new Set(['entrypoint', 'arguments', 'templates', 'parallelism', 'serviceAccountName', 'podMetadata', 'workflowMetadata', 'templateDefaults',
   'activeDeadlineSeconds', 'priority', 'podGC', 'ttlStrategy', 'imagePullSecrets', 'nodeSelector', 'tolerations', 'securityContext']);
 const TEMPLATE_KEYS = new Set(['name', 'inputs', 'outputs', 'metadata', 'container', 'dag', 'steps', 'volumes', 'nodeSelector', 'tolerations',
   'serviceAccountName', 'activeDeadlineSeconds', 'retryStrategy', 'affinity', 'securityContext', 'automountServiceAccountToken', 'imagePullSecrets']);
@@ -243,7 +243,8 @@ class Interpreter {
     const base = `${this.name}-${String(resolved.name)}`.slice(0, 62 - suffix.length).replace(/[^a-z0-9-]/g, '-');
     const spec: Json = {
       restartPolicy: 'Never',
-      containers: [{ ...(resolved.container as Json), name: 'main' }],
+      // templateDefaults' container (the loader command) under the template's own fields, as Argo merges them.
+      containers: [{ ...((this.spec.templateDefaults as Json | undefined)?.container as Json | undefined), ...(resolved.container as Json), name: 'main' }],
     };
     if (this.spec.serviceAccountName) spec.serviceAccountName = this.spec.serviceAccountName;
     for (const key of POD_LEVEL_KEYS) if (resolved[key] !== undefined) spec[key] = resolved[key];

@@ -58,8 +58,8 @@ describe('argo-workflows create --only-json', () => {
     assert.match(env.METAFLOW_CODE_SHA, /^[0-9a-f]{40}$/);
     assert.equal(env.METAFLOW_CODE_URL, `flows/prod/NestedForeachFlow/data/${env.METAFLOW_CODE_SHA.slice(0, 2)}/${env.METAFLOW_CODE_SHA}`);
     // The loader's source is the embedded package's, run with python3 -c.
-    assert.match(start.container.command[2], /def |import /);
-    const cmd = start.container.command as string[];
+    assert.match(wt.spec.templateDefaults.container.command[2], /def |import /);
+    const cmd = start.container.args as string[];
     assert.deepEqual(cmd.filter((_, i) => cmd[i - 1] === '--tag'), ['a', 'b']);
   });
 

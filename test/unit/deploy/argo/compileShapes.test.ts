@@ -107,7 +107,7 @@ describe('Argo compiler: structure per shape', () => {
       ['num-splits', '/mnt/out/splits'],
       ['split-cardinality', '/mnt/out/split_cardinality'],
     ]);
-    const joinCommand = template(m, 'join-regions').container.command as string[];
+    const joinCommand = template(m, 'join-regions').container.args as string[];
     assert.equal(joinCommand[joinCommand.indexOf('--split-cardinality') + 1], '{{inputs.parameters.split-cardinality}}');
   });
 
@@ -164,10 +164,10 @@ describe('Argo compiler: structure per shape', () => {
     assert.equal(template(m, 'slow').retryStrategy, undefined);
     assert.equal(template(m, 'slow').activeDeadlineSeconds, 300);
     assert.equal(template(m, 'end').activeDeadlineSeconds, 432000);
-    const cmd = template(m, 'start').container.command as string[];
+    const cmd = template(m, 'start').container.args as string[];
     assert.equal(cmd[cmd.indexOf('--retry-count') + 1], '{{retries}}');
     assert.equal(cmd[cmd.indexOf('--max-user-code-retries') + 1], '2');
-    const endCmd = template(m, 'end').container.command as string[];
+    const endCmd = template(m, 'end').container.args as string[];
     assert.equal(endCmd[endCmd.indexOf('--retry-count') + 1], '0');
   });
 
@@ -186,18 +186,22 @@ describe('Argo compiler: structure per shape', () => {
     );
     const m = compileArgo(flow, options({ tags: ['nightly'] })) as ArgoManifests;
     validate(m);
-    const cmd = template(m, 'start').container.command as string[];
-    assert.deepEqual(cmd.slice(0, 4), ['python3', '-c', 'import sys  # pod loader', 'argo']);
+    const defaults = (m.workflowTemplate.spec as AnyObj).templateDefaults.container as AnyObj;
+    assert.deepEqual(defaults.command, ['python3', '-c', 'import sys  # pod loader']);
+    assert.equal(template(m, 'start').container.command, undefined, 'the loader is given once, in templateDefaults');
+    const cmd = template(m, 'start').container.args as string[];
+    assert.equal(cmd[0], 'argo');
     assert.ok(!cmd.includes('bash') && !cmd.includes('sh'));
     assert.deepEqual(cmd.slice(cmd.indexOf('--param'), cmd.indexOf('--param') + 4), ['--param', 'alpha={{workflow.parameters.alpha}}', '--param', 'name={{workflow.parameters.name}}']);
     assert.equal(cmd[cmd.indexOf('--run-id') + 1], 'argo-{{workflow.name}}');
     assert.equal(cmd[cmd.indexOf('--tag') + 1], 'nightly');
     assert.deepEqual(cmd.slice(-2), ['--outputs', '/mnt/out']);
-    assert.ok(!(template(m, 'end').container.command as string[]).includes('--param'));
+    assert.ok(!(template(m, 'end').container.args as string[]).includes('--param'));
     const env = Object.fromEntries((template(m, 'start').container.env as AnyObj[]).filter((e) => 'value' in e).map((e) => [e.name, e.value]));
     assert.equal(env.METAFLOW_USER, 'argo-workflows');
     assert.equal(env.METAFLOW_OWNER, 'alice');
     assert.equal(env.METAFLOW_PRODUCTION_TOKEN, 'flow-0-abcd');
+    assert.ok(env.METAFLOW_FLOW_FILENAME, 'the pod is told which file holds the flow');
     assert.equal(env.METAFLOW_RUNTIME_NAME, 'argo-workflows');
     assert.equal(env.METAFLOW_CODE_SHA, 'a'.repeat(40));
     assert.equal(env.METAFLOW_DATASTORE_SYSROOT_AZURE, 'flows/prod');
