@@ -27,6 +27,9 @@ function closeDefinitions(definitions: Record<string, Schema>): void {
       definitions[name] = { ...QUANTITY };
       continue;
     }
+    const properties = def.properties as Record<string, unknown> | undefined;
+    // Some published top-level kinds (Argo Events' Sensor) leave out apiVersion and kind; every object has them.
+    if (name.includes('argo_events') && properties?.metadata && properties.spec && !properties.apiVersion) Object.assign(properties, { apiVersion: { type: 'string' }, kind: { type: 'string' } });
     if (def.properties && def.additionalProperties === undefined && !def['x-kubernetes-preserve-unknown-fields']) {
       def.additionalProperties = false;
     }
