@@ -36,6 +36,8 @@ import { createRunnerFactory } from './vscode/runnerFactory';
 import { RunStatusBar } from './vscode/statusBarRuns';
 import { TerminalEnvironment } from './vscode/terminalEnvironment';
 import { AzureSignIn, type AzureSignInApi } from './vscode/azureSignIn';
+import { AirflowCommand } from './vscode/airflowCommand';
+import { DeployDiagnostics } from './vscode/deployDiagnostics';
 import { KubernetesCommands } from './vscode/kubernetesCommands';
 import { lazyKubeApi } from './vscode/kubernetesClient';
 import { kubernetesEditorSettings } from './vscode/kubernetesSettings';
@@ -157,6 +159,16 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
     new TerminalEnvironment({ collection: context.environmentVariableCollection, extensionDir: context.extensionUri.fsPath, interpreter, log }),
     azure,
     ...azure.register(),
+    new DeployDiagnostics({ documents, settings: editorDatastoreSettings, env: process.env, log: (line) => log.warn(line) }),
+    ...new AirflowCommand({
+      documents,
+      settings: editorDatastoreSettings,
+      azureStorage: azureStorageFactory(() => azure.credential),
+      embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'),
+      env: process.env,
+      isTrusted: () => vscode.workspace.isTrusted,
+      log: (line) => log.info(line),
+    }).register(),
   );
   return { artifactExplorer: explorer, documents, index, runs, runOutput, runDiagnostics, runStatusBar, interpreter, azure, kubernetes };
 }

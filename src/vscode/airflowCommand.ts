@@ -1,0 +1,92 @@
+// "Metaflow: Create Airflow DAG": asks where to save (default `<flow>_dag.py` beside the flow), uploads the
+// code package to the Azure datastore and writes the DAG, or shows every reason the flow cannot be one.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { AzureStorageFactory } from '../datastore/azure/runnerAzureStorage';
+import { type AirflowDeployOutcome, createAirflowDag } from '../deploy/airflow/airflowDeployment';
+import { formatDeployProblem } from '../deploy/deployProblem';
+import type { FlowInfo } from '../flow/types';
+import type { FlowDocuments } from './flowDocuments';
+
+export const CREATE_AIRFLOW_DAG_COMMAND = 'metaflow.createAirflowDag';
+
+export interface AirflowCommandOptions {
+  documents: FlowDocuments;
+  /** Editor settings as METAFLOW_* names (datastore, Azure). */
+  settings: () => Record<string, string>;
+  azureStorage: AzureStorageFactory;
+  embeddedPythonDir: string;
+  env: NodeJS.ProcessEnv;
+  isTrusted: () => boolean;
+  log: (line: string) => void;
+}
+
+export class AirflowCommand {
+  constructor(private readonly options: AirflowCommandOptions) {}
+
+  register(): vscode.Disposable[] {
+    return [vscode.commands.registerCommand(CREATE_AIRFLOW_DAG_COMMAND, (uri?: unknown, target?: unknown) => this.run(uri, target))];
+  }
+
+  private async pickFlow(document: vscode.TextDocument): Promise<FlowInfo | undefined> {
+    const analysis = this.options.documents.get(document)?.analysis;
+    const flows = analysis?.flows ?? [];
+    if (flows.length === 0) {
+      void vscode.window.showErrorMessage(`${path.basename(document.uri.fsPath)} defines no Metaflow flow.`);
+      return undefined;
+    }
+    const main = flows.find((f) => f.name === analysis?.mainFlow);
+    if (main || flows.length === 1) return main ?? flows[0];
+    const picked = await vscode.window.showQuickPick(flows.map((f) => f.name), { placeHolder: 'Which flow becomes the Airflow DAG?' });
+    return flows.find((f) => f.name === picked);
+  }
+
+  /** `uri`: the flow file (the active editor's by default); `target`: where to write, skipping the save dialog. */
+  async run(uri?: unknown, target?: unknown): Promise<AirflowDeployOutcome | undefined> {
+    if (!this.options.isTrusted()) {
+      void vscode.window.showErrorMessage('Creating an Airflow DAG uploads the flow\'s folder to the datastore; trust this workspace first.');
+      return undefined;
+    }
+    const flowUri = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+    if (!flowUri) {
+      void vscode.window.showErrorMessage('Open a flow file to create its Airflow DAG.');
+      return undefined;
+    }
+    const document = await vscode.workspace.openTextDocument(flowUri);
+    if (document.isDirty) await document.save();
+    const flow = await this.pickFlow(document);
+    if (!flow) return undefined;
+    const stem = path.basename(flowUri.fsPath, path.extname(flowUri.fsPath));
+    const dagUri =
+      target instanceof vscode.Uri
+        ? target
+        : await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(path.dirname(flowUri.fsPath), `${stem}_dag.py`)), filters: { Python: ['py'] }, saveLabel: 'Create Airflow DAG' });
+    if (!dagUri) return undefined;
+    const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Creating the Airflow DAG of ${flow.name}` }, () =>
+      createAirflowDag({
+        flowFile: flowUri.fsPath,
+        flow,
+        dagFile: dagUri.fsPath,
+        options: {},
+        env: this.options.env,
+        homeDir: os.homedir(),
+        settings: this.options.settings(),
+        azureStorage: this.options.azureStorage,
+        embeddedPythonDir: this.options.embeddedPythonDir,
+      }).catch((err: unknown): AirflowDeployOutcome => ({ ok: false, problems: [{ target: 'airflow', message: err instanceof Error ? err.message : String(err) }] })),
+    );
+    if (outcome.ok) {
+      this.options.log(`Airflow DAG ${outcome.dagId} written to ${outcome.dagFile}; its runs are in ${outcome.namespace}.`);
+      const open = await vscode.window.showInformationMessage(`Airflow DAG ${outcome.dagId} written to ${path.basename(outcome.dagFile)}. Its runs are in the namespace ${outcome.namespace}.`, 'Open');
+      if (open === 'Open') await vscode.window.showTextDocument(vscode.Uri.file(outcome.dagFile));
+    } else {
+      const label = vscode.workspace.asRelativePath(flowUri);
+      for (const p of outcome.problems) this.options.log(formatDeployProblem(p, label));
+      const first = formatDeployProblem(outcome.problems[0], label);
+      const more = outcome.problems.length > 1 ? ` (and ${outcome.problems.length - 1} more in the Metaflow Studio log)` : '';
+      void vscode.window.showErrorMessage(`${flow.name} cannot be deployed to Airflow: ${first}${more}`);
+    }
+    return outcome;
+  }
+}
