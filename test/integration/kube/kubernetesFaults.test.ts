@@ -90,6 +90,16 @@ describe('Kubernetes faults (simulator, Azurite, workload identity)', { timeout:
     }
   });
 
+  it("a task whose interpreter dies at once keeps its last lines, and the exit code is reported", async () => {
+    const done = await run(['--lines', '4', '--crash', '3']);
+    assert.equal(done.result.status, 'failed');
+    const f = finishedOf(done.events);
+    assert.equal(f.exit_code, 3);
+    assert.match(f.error ?? '', /exited with code 3/);
+    const lines = taskLines(done.events);
+    assert.ok(lines.some((l) => l.includes('line 3 of the pod')), lines.join('\n'));
+  });
+
   it('an evicted pod is reported as evicted', async () => {
     const fault = setup.sim.faults.evict({ namespace: NAMESPACE }, { afterMs: 2500 });
     try {
@@ -102,9 +112,10 @@ describe('Kubernetes faults (simulator, Azurite, workload identity)', { timeout:
     }
   });
 
-  it('rides out API throttling (429 with Retry-After) and server errors (5xx) on Job creation and pod reads', async () => {
+  it('rides out API throttling (429 with Retry-After) and server errors (5xx) on Job creation and Event reads', async () => {
     const throttled = setup.sim.faults.apiError({ method: 'POST', path: /\/jobs$/, status: 429, count: 2, retryAfterSeconds: 1 });
     const broken = setup.sim.faults.apiError({ method: 'POST', path: /\/jobs$/, status: 503, count: 1 });
+    const events = setup.sim.faults.apiError({ method: 'GET', path: /\/events$/, status: 500, count: 2 });
     try {
       const done = await run([]);
       assert.equal(done.result.status, 'succeeded', done.result.error);
@@ -112,6 +123,7 @@ describe('Kubernetes faults (simulator, Azurite, workload identity)', { timeout:
     } finally {
       throttled.remove();
       broken.remove();
+      events.remove();
     }
   });
 
