@@ -1,6 +1,6 @@
 // `argo-workflows create FLOW.py --only-json`: every manifest of a deployment (WorkflowTemplate,
-// CronWorkflow, Sensor) printed with no cluster access. The verbs that need the cluster (create without
-// --only-json, trigger, delete, status) are added beside this one by the Argo client.
+// CronWorkflow, Sensor) printed with no cluster access. Without --only-json, and the other verbs (trigger,
+// delete, status, suspend, unsuspend), go to the cluster: src/cli/argoClusterCommands.ts.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,6 +20,7 @@ import { POD_LOADER_MODULE_FILE } from '../kube/podContract';
 import { buildCodePackage, DEFAULT_CODE_PACKAGE_MAX_MB } from '../runtime/codePackage';
 import { locateEmbeddedPython } from '../runtime/embeddedPython';
 import { projectSystemTags } from '../runtime/projectTags';
+import { argoClusterCommands, ARGO_TARGET_OPTIONS, deployFromCli } from './argoClusterCommands';
 import { intOption, lastOption, parseVerbArgs } from './args';
 import { type CliCommand, type CliIO, UsageError } from './command';
 
@@ -75,9 +76,9 @@ function reportProblems(flow: FlowInfo, file: string, problems: DeployProblem[],
 
 const createCommand: CliCommand = {
   name: 'argo-workflows create',
-  summary: 'Compile a flow into Argo Workflows manifests (--only-json prints them without a cluster)',
+  summary: 'Deploy a flow to Argo Workflows (--only-json prints the manifests without a cluster)',
   usage:
-    'argo-workflows create FLOW.py --only-json [--output json|yaml] [--flow NAME] [--name N] [--namespace NS] [--max-workers N] [--workflow-timeout S] ' +
+    'argo-workflows create FLOW.py [--only-json [--output json|yaml]] [--kubernetes-context C] [--flow NAME] [--name N] [--namespace NS] [--max-workers N] [--workflow-timeout S] ' +
     '[--workflow-priority P] [--tag T]... [--authorize T | --generate-new-token | --new-token T]',
   async run(args, io) {
     const p = parseVerbArgs(
@@ -95,11 +96,15 @@ const createCommand: CliCommand = {
         authorize: { type: 'string' },
         'generate-new-token': { type: 'boolean' },
         'new-token': { type: 'string' },
+        ...ARGO_TARGET_OPTIONS,
       },
       false,
     );
     if (p.positional.length !== 1) throw new UsageError(p.positional.length === 0 ? 'missing FLOW.py argument' : `unexpected argument '${p.positional[1]}'`);
-    if (!p.flags.has('only-json')) throw new UsageError('deploying to a cluster is not available from this command yet; use --only-json to print the manifests');
+    if (!p.flags.has('only-json')) {
+      if (p.options.has('output')) throw new UsageError('--output goes with --only-json');
+      return deployFromCli(p, io);
+    }
     const output = lastOption(p, 'output') ?? 'json';
     if (output !== 'json' && output !== 'yaml') throw new UsageError(`--output must be json or yaml, not '${output}'`);
     const file = p.positional[0];
@@ -159,4 +164,4 @@ const createCommand: CliCommand = {
   },
 };
 
-export const argoCommands: CliCommand[] = [createCommand];
+export const argoCommands: CliCommand[] = [createCommand, ...argoClusterCommands];

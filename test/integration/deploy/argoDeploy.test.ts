@@ -1,0 +1,228 @@
+// Deploying to Argo Workflows through the Kubernetes simulator (its API server validates every object against
+// the pinned schemas, and honours dryRun): the first deploy creates the WorkflowTemplate, CronWorkflow and
+// Sensor; a second deploy of a changed flow names the changed fields and replaces them; trigger submits a
+// Workflow with JSON-encoded parameters; suspend, status and delete act on the same objects; a cluster
+// without Argo's resources is said plainly. The code package goes to Azurite over https.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { ArgoClient, ArgoNotInstalledError } from '../../../src/deploy/argo/argoClient';
+import { applyArgoDeployment, type ArgoDeployRequest, prepareArgoDeployment } from '../../../src/deploy/argo/argoDeploy';
+import { deleteDeployment, deploymentStatus, setScheduleSuspended, triggerArgoWorkflow } from '../../../src/deploy/argo/argoLifecycle';
+import { argoSchemaValidator } from '../../../src/deploy/argo/argoSchemaCheck';
+import { AzureBlobStorage } from '../../../src/datastore/azure/azureBlobStorage';
+import type { AzureDatastoreConfig } from '../../../src/datastore/azure/azureConfig';
+import { createFlowAnalyzer } from '../../../src/flow/analyzer';
+import { analyzeFile } from '../../../src/flow/analyzeFile';
+import type { FlowInfo } from '../../../src/flow/types';
+import { KubeClient } from '../../../src/kube/kubeClient';
+import { type Azurite, azuriteRequestPolicies, azuriteTokenCredential, createAzuriteContainer, startAzurite } from '../../support/azurite';
+import { type KubeSimulator, startKubeSimulator } from '../../support/kubeSim';
+import { DEFAULT_SCHEMAS_DIR } from '../../support/kubeSim/schemaValidator';
+import { PYTHON_DIR, REPO_ROOT, testEnv, type Workspace, workspace, writeFlow } from '../runtime/harness';
+
+const CLI = path.join(REPO_ROOT, 'src', 'cli.ts');
+const TSX = pathToFileURL(require.resolve('tsx', { paths: [REPO_ROOT] })).href;
+
+function flowSource(extraTag: string): string {
+  return `from metaflow import FlowSpec, step, Parameter, schedule, trigger
+
+
+@schedule(daily=True)
+@trigger(event='data_ready')
+class NightlyFlow(FlowSpec):
+    """Nightly training${extraTag}."""
+    alpha = Parameter('alpha', default=0.5)
+    label = Parameter('label', default='x')
+
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+`;
+}
+
+async function analyze(file: string): Promise<FlowInfo> {
+  const analyzer = await createFlowAnalyzer();
+  try {
+    return analyzeFile(analyzer, file).flows[0];
+  } finally {
+    analyzer.dispose();
+  }
+}
+
+function cli(ws: Workspace, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: ws.dir, env: testEnv(ws, { NODE_OPTIONS: '', ...env }) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('Argo Workflows deployment through the Kubernetes simulator', () => {
+  let azurite: Azurite;
+  let sim: KubeSimulator;
+  let ws: Workspace;
+  let argo: ArgoClient;
+  const container = 'argodeploy';
+  const requests: string[] = [];
+
+  before(async () => {
+    azurite = await startAzurite({ https: true, oauth: true });
+    await createAzuriteContainer(azurite, container);
+    sim = await startKubeSimulator({ namespaces: ['default', 'ml'], onRequest: (r) => requests.push(`${r.method} ${r.path} ${r.status}`) });
+    argo = new ArgoClient(KubeClient.load({ kubeconfigPath: sim.kubeconfigPath, namespace: 'ml' }));
+    ws = workspace();
+  });
+  after(async () => {
+    await sim?.stop();
+    await azurite?.stop();
+    ws?.cleanup();
+  });
+
+  function request(flowFile: string, flow: FlowInfo, extra: Partial<ArgoDeployRequest> = {}): ArgoDeployRequest {
+    return {
+      flowFile,
+      flow,
+      options: { namespace: 'ml', tags: ['nightly'] },
+      env: testEnv(ws, {
+        METAFLOW_DEFAULT_DATASTORE: 'azure',
+        METAFLOW_DATASTORE_SYSROOT_AZURE: `${container}/studio`,
+        METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT: azurite.endpoint,
+        METAFLOW_KUBERNETES_CONTAINER_IMAGE: 'myregistry.azurecr.io/flows:1',
+        METAFLOW_HOME: path.join(ws.dir, 'mfhome'),
+        METAFLOW_ARGO_EVENTS_EVENT: 'metaflow-event',
+        METAFLOW_ARGO_EVENTS_EVENT_SOURCE: 'metaflow-webhook',
+        METAFLOW_ARGO_EVENTS_SERVICE_ACCOUNT: 'operate-workflow-sa',
+      }),
+      homeDir: ws.dir,
+      azureStorage: (config: AzureDatastoreConfig) => AzureBlobStorage.fromConfig(config, azuriteTokenCredential(), { requestPolicies: azuriteRequestPolicies(azurite) }),
+      embeddedPythonDir: PYTHON_DIR,
+      argo,
+      validate: argoSchemaValidator(path.join(DEFAULT_SCHEMAS_DIR, 'argo-workflows.schema.json')),
+      ...extra,
+    };
+  }
+
+  it('creates the three objects, then shows the changes of a redeploy and replaces them', async () => {
+    // The flow's folder is the code package; the token store is outside it, as a home folder is.
+    fs.mkdirSync(path.join(ws.dir, 'flows'));
+    const flowFile = writeFlow(ws, path.join('flows', 'nightly.py'), flowSource(''));
+    const first = await prepareArgoDeployment(request(flowFile, await analyze(flowFile)));
+    assert.ok(first.ok, JSON.stringify(!first.ok && first.problems));
+    assert.deepEqual(first.plan.objects.map((o) => `${o.kind}:${o.action}`), ['WorkflowTemplate:create', 'CronWorkflow:create', 'Sensor:create']);
+    assert.equal(first.plan.tokenGenerated, true);
+    assert.equal(first.plan.packageUploaded, true);
+    assert.equal(sim.list('WorkflowTemplate', 'ml').length, 0, 'nothing is created before apply');
+    const report = await applyArgoDeployment(first.plan, argo);
+    assert.deepEqual(report.applied.map((a) => `${a.kind} ${a.name} ${a.namespace} ${a.action}`), [
+      'WorkflowTemplate nightlyflow ml create',
+      'CronWorkflow nightlyflow ml create',
+      'Sensor nightlyflow ml create',
+    ]);
+    assert.ok(requests.some((r) => /^POST \/apis\/argoproj\.io\/v1alpha1\/namespaces\/ml\/workflowtemplates\?dryRun=All 201$/.test(r)), 'a server-side dry run came first');
+    const template = sim.get('WorkflowTemplate', 'ml', 'nightlyflow')!;
+    assert.equal(template.metadata.annotations?.['metaflow/production_token'], first.plan.productionToken);
+    assert.equal(template.metadata.annotations?.['metaflow/owner'], 'tester');
+    assert.deepEqual((sim.get('CronWorkflow', 'ml', 'nightlyflow')!.spec as { schedules: string[] }).schedules, ['0 0 * * ?']);
+    assert.ok(sim.get('Sensor', 'ml', 'nightlyflow'));
+    const stored = JSON.parse(fs.readFileSync(path.join(ws.dir, 'mfhome', 'nightlyflow'), 'utf8')) as { production_token: string };
+    assert.equal(stored.production_token, first.plan.productionToken);
+
+    // The same flow again: nothing to change (the deployment time is not a change).
+    const same = await prepareArgoDeployment(request(flowFile, await analyze(flowFile)));
+    assert.ok(same.ok);
+    assert.deepEqual(same.plan.objects.map((o) => `${o.action}${o.changes.map((c) => ` ${c.path}`).join('')}`), ['unchanged', 'unchanged', 'unchanged']);
+    assert.equal(same.plan.productionToken, first.plan.productionToken, 'a redeploy keeps the token');
+
+    fs.writeFileSync(flowFile, flowSource(' with a new description'));
+    const version = template.metadata.resourceVersion;
+    const second = await prepareArgoDeployment(request(flowFile, await analyze(flowFile), { options: { namespace: 'ml', tags: ['nightly', 'v2'] } }));
+    assert.ok(second.ok);
+    const wt = second.plan.objects.find((o) => o.kind === 'WorkflowTemplate')!;
+    assert.equal(wt.action, 'replace');
+    const paths = wt.changes.map((c) => c.path);
+    assert.ok(paths.includes('metadata.annotations.workflows.argoproj.io/description'), paths.join(', '));
+    assert.ok(paths.includes('metadata.annotations.metaflow/tags'), paths.join(', '));
+    assert.ok(paths.some((p) => p.startsWith('spec.templates')), 'the package sha changed in the containers');
+    await applyArgoDeployment(second.plan, argo);
+    const replaced = sim.get('WorkflowTemplate', 'ml', 'nightlyflow')!;
+    assert.notEqual(replaced.metadata.resourceVersion, version);
+    assert.equal(replaced.metadata.annotations?.['workflows.argoproj.io/description'], 'Nightly training with a new description.');
+  });
+
+  it('refuses to replace a deployment made by someone else without its token', async () => {
+    const flowFile = ws.flow('flows/nightly.py');
+    const other = await prepareArgoDeployment(request(flowFile, await analyze(flowFile), { env: { ...request(flowFile, await analyze(flowFile)).env, USER: 'mallory', METAFLOW_HOME: path.join(ws.dir, 'mallory') } }));
+    assert.equal(other.ok, false);
+    assert.match(!other.ok ? other.problems[0].message : '', /made by tester; .*--authorize TOKEN/);
+  });
+
+  it('triggers a Workflow with the parameters JSON-encoded, suspends the schedule, reports the status', async () => {
+    const flow = await analyze(ws.flow('flows/nightly.py'));
+    const ref = { name: 'nightlyflow', namespace: 'ml', sensorNamespace: 'ml' };
+    const result = await triggerArgoWorkflow({ argo, ref, flow, parameters: { alpha: '0.75', label: 'abc' }, user: 'tester' });
+    assert.match(result.workflowName, /^nightlyflow-[a-z0-9]{5}$/);
+    assert.equal(result.runId, `argo-${result.workflowName}`);
+    const wf = sim.get('Workflow', 'ml', result.workflowName)!;
+    assert.deepEqual(wf.spec, { workflowTemplateRef: { name: 'nightlyflow' }, arguments: { parameters: [{ name: 'alpha', value: '0.75' }, { name: 'label', value: '"abc"' }] } });
+    assert.equal(wf.metadata.annotations?.['metaflow/triggered_by_user'], 'tester');
+    await assert.rejects(triggerArgoWorkflow({ argo, ref, flow, parameters: { alpha: 'many' }, user: 'tester' }), /parameter 'alpha' \(--alpha\): 'many' is not a valid float/);
+
+    await setScheduleSuspended(argo, ref, true);
+    assert.equal((sim.get('CronWorkflow', 'ml', 'nightlyflow')!.spec as { suspend: boolean }).suspend, true);
+    const status = await deploymentStatus(argo, ref);
+    assert.equal(status.deployed, true);
+    assert.deepEqual(status.schedule, { cron: '0 0 * * ?', timezone: undefined, suspended: true });
+    assert.equal(status.sensor, 'nightlyflow');
+    assert.deepEqual(status.runs.map((r) => r.runId), [result.runId]);
+    await setScheduleSuspended(argo, ref, false);
+    assert.equal((sim.get('CronWorkflow', 'ml', 'nightlyflow')!.spec as { suspend: boolean }).suspend, false);
+  });
+
+  it('triggers from the command line and writes the run id file', async () => {
+    const r = await cli(ws, ['argo-workflows', 'trigger', 'flows/nightly.py', '--namespace', 'ml', '--alpha', '2', '--run-id-file', 'run.txt'], { KUBECONFIG: sim.kubeconfigPath });
+    assert.equal(r.code, 0, r.stderr);
+    const runId = fs.readFileSync(path.join(ws.dir, 'run.txt'), 'utf8');
+    assert.match(runId, /^argo-nightlyflow-[a-z0-9]{5}$/);
+    assert.match(r.stdout, new RegExp(`run-id ${runId}`));
+    const wf = sim.get('Workflow', 'ml', runId.slice('argo-'.length))!;
+    assert.deepEqual((wf.spec as { arguments: unknown }).arguments, { parameters: [{ name: 'alpha', value: '2' }] });
+  });
+
+  it('deletes the template, the CronWorkflow and the Sensor', async () => {
+    const deleted = await deleteDeployment(argo, { name: 'nightlyflow', namespace: 'ml', sensorNamespace: 'ml' });
+    assert.deepEqual(deleted, ['CronWorkflow nightlyflow', 'Sensor nightlyflow', 'WorkflowTemplate nightlyflow']);
+    assert.equal(sim.list('WorkflowTemplate', 'ml').length, 0);
+    assert.equal(sim.list('CronWorkflow', 'ml').length, 0);
+    assert.equal(sim.list('Sensor', 'ml').length, 0);
+    const status = await deploymentStatus(argo, { name: 'nightlyflow', namespace: 'ml', sensorNamespace: 'ml' });
+    assert.equal(status.deployed, false);
+  });
+
+  it('says plainly when the cluster has no Argo Workflows', async () => {
+    const fault = sim.faults.apiError({ path: /^\/apis\/argoproj\.io\//, status: 404, count: 1000, message: 'the server could not find the requested resource' });
+    try {
+      const flowFile = ws.flow('flows/nightly.py');
+      await assert.rejects(prepareArgoDeployment(request(flowFile, await analyze(flowFile))), (err: unknown) => {
+        assert.ok(err instanceof ArgoNotInstalledError);
+        assert.match(err.message, /^Argo Workflows is not installed in cluster kube-simulator: no workflowtemplates\.argoproj\.io\./);
+        return true;
+      });
+      const r = await cli(ws, ['argo-workflows', 'status', 'flows/nightly.py', '--namespace', 'ml'], { KUBECONFIG: sim.kubeconfigPath });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /Argo Workflows is not installed in cluster kube-simulator: no workflowtemplates\.argoproj\.io/);
+    } finally {
+      fault.remove();
+    }
+  });
+});
