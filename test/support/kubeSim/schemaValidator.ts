@@ -27,6 +27,11 @@ function closeDefinitions(definitions: Record<string, Schema>): void {
       definitions[name] = { ...QUANTITY };
       continue;
     }
+    // Argo Events' K8SResource holds any object (a trigger's Workflow); its published byte-string form is Go's wire form.
+    if (name.endsWith('argo_events.pkg.apis.events.v1alpha1.K8SResource')) {
+      definitions[name] = { type: 'object' };
+      continue;
+    }
     const properties = def.properties as Record<string, unknown> | undefined;
     // Some published top-level kinds (Argo Events' Sensor) leave out apiVersion and kind; every object has them.
     if (name.includes('argo_events') && properties?.metadata && properties.spec && !properties.apiVersion) Object.assign(properties, { apiVersion: { type: 'string' }, kind: { type: 'string' } });
