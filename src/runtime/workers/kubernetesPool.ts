@@ -291,7 +291,7 @@ export class KubernetesPool implements WorkerPool {
     return {
       pendingDeadlineMs: seconds(PENDING_TIMEOUT_SETTING, DEFAULT_PENDING_TIMEOUT_S),
       autoscalerGraceMs: seconds(AUTOSCALER_GRACE_SETTING, DEFAULT_AUTOSCALER_GRACE_S),
-      memoryLimit: task.attributes.memory,
+      memoryLimit: `${task.attributes.memory} MB`,
     };
   }
 

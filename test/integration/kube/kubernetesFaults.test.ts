@@ -82,7 +82,7 @@ describe('Kubernetes faults (simulator, Azurite, workload identity)', { timeout:
       const f = finishedOf(done.events);
       assert.equal(f.exit_code, 137);
       assert.match(f.error ?? '', /out of memory/);
-      assert.match(f.error ?? '', /300/);
+      assert.match(f.error ?? '', /limit 300 MB/);
       const lines = taskLines(done.events);
       assert.ok(lines.some((l) => l.includes('line 4 of the pod')), lines.join('\n'));
     } finally {
