@@ -4,7 +4,7 @@
 // Workflow with JSON-encoded parameters; suspend, status and delete act on the same objects; a cluster
 // without Argo's resources is said plainly. The code package goes to Azurite over https.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,7 +12,10 @@ import { after, before, describe, it } from 'node:test';
 import { ArgoClient, ArgoNotInstalledError } from '../../../src/deploy/argo/argoClient';
 import { applyArgoDeployment, type ArgoDeployRequest, prepareArgoDeployment } from '../../../src/deploy/argo/argoDeploy';
 import { deleteDeployment, deploymentStatus, setScheduleSuspended, triggerArgoWorkflow } from '../../../src/deploy/argo/argoLifecycle';
+import { ArgoRunWatch, argoTaskId } from '../../../src/deploy/argo/argoRunWatch';
 import { argoSchemaValidator } from '../../../src/deploy/argo/argoSchemaCheck';
+import type { RunEvent } from '../../../src/runtime/events';
+import { RunStateFold } from '../../../src/runs/runStateFold';
 import { AzureBlobStorage } from '../../../src/datastore/azure/azureBlobStorage';
 import type { AzureDatastoreConfig } from '../../../src/datastore/azure/azureConfig';
 import { createFlowAnalyzer } from '../../../src/flow/analyzer';
@@ -66,6 +69,18 @@ function cli(ws: Workspace, args: string[], env: NodeJS.ProcessEnv): Promise<{ c
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function label(e: RunEvent): string {
+  return `${e.event}${'step' in e ? ` ${e.step}` : ''}${'status' in e ? ` ${e.status}` : ''}`;
 }
 
 describe('Argo Workflows deployment through the Kubernetes simulator', () => {
@@ -197,6 +212,79 @@ describe('Argo Workflows deployment through the Kubernetes simulator', () => {
     assert.match(r.stdout, new RegExp(`run-id ${runId}`));
     const wf = sim.get('Workflow', 'ml', runId.slice('argo-'.length))!;
     assert.deepEqual((wf.spec as { arguments: unknown }).arguments, { parameters: [{ name: 'alpha', value: '2' }] });
+  });
+
+  it('follows a triggered Workflow as Argo records it into the run event stream and the run state', async () => {
+    const flow = await analyze(ws.flow('flows/nightly.py'));
+    const ref = { name: 'nightlyflow', namespace: 'ml', sensorNamespace: 'ml' };
+    const { workflowName } = await triggerArgoWorkflow({ argo, ref, flow, parameters: { alpha: '0.25' }, user: 'tester' });
+    const kube = KubeClient.load({ kubeconfigPath: sim.kubeconfigPath, namespace: 'ml' });
+    const wfRef = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows', namespace: 'ml' };
+    // What Argo's controller writes into the Workflow as the run goes (status.nodes keyed by node id).
+    const setStatus = async (status: object) => {
+      const current = (await kube.getCustomObject(wfRef, workflowName)) as Record<string, unknown>;
+      await kube.replaceCustomObject(wfRef, workflowName, { ...current, status });
+    };
+    const created = String((sim.get('Workflow', 'ml', workflowName)!.metadata as { creationTimestamp: string }).creationTimestamp);
+    const startId = argoTaskId('start', created, true, {});
+    const inputPaths = `argo-${workflowName}/start/${startId}`;
+    const startNode = (phase: string, finished?: string) => ({
+      id: `${workflowName}-1001`, name: `${workflowName}.start`, displayName: 'start', type: 'Pod', templateName: 'start', phase,
+      startedAt: '2026-01-01T00:00:01Z', ...(finished ? { finishedAt: finished, outputs: { parameters: [{ name: 'task-id', value: startId }], exitCode: '0' } } : {}),
+    });
+    const endNode = (phase: string, finished?: string) => ({
+      id: `${workflowName}-1002`, name: `${workflowName}.end`, displayName: 'end', type: 'Pod', templateName: 'end', phase,
+      startedAt: '2026-01-01T00:00:05Z', inputs: { parameters: [{ name: 'input-paths', value: inputPaths }] },
+      ...(finished ? { finishedAt: finished, message: 'Error (exit code 1)', outputs: { exitCode: '1' } } : {}),
+    });
+    const events: RunEvent[] = [];
+    const fold = new RunStateFold(flow);
+    const logs: string[] = [];
+    const watch = new ArgoRunWatch(
+      {
+        flow, namespace: 'ml', workflowName, datastoreRoot: `${container}/studio`, intervalMs: 50,
+        read: () => argo.get('Workflow', 'ml', workflowName),
+        followLogs: (_ns, pod, containerName) => {
+          logs.push(`${pod}/${containerName}`);
+          return { stop: () => undefined };
+        },
+      },
+      (e) => {
+        events.push(e);
+        fold.apply(e);
+      },
+    ).start();
+    await setStatus({ phase: 'Running', startedAt: '2026-01-01T00:00:00Z', nodes: { [`${workflowName}-1001`]: startNode('Running') } });
+    await waitFor(() => events.some((e) => e.event === 'task_started'));
+    assert.equal(fold.stepRunStates().start?.status, 'running');
+    await setStatus({ phase: 'Running', startedAt: '2026-01-01T00:00:00Z', nodes: { a: startNode('Succeeded', '2026-01-01T00:00:04Z'), b: endNode('Running') } });
+    await setStatus({
+      phase: 'Failed', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:09Z', message: 'child failed',
+      nodes: { a: startNode('Succeeded', '2026-01-01T00:00:04Z'), b: endNode('Failed', '2026-01-01T00:00:08Z') },
+    });
+    await watch.done;
+    const runId = `argo-${workflowName}`;
+    // Polls may see several changes at once, so only the set (each once) and the run's first and last are fixed.
+    const labels = events.map(label);
+    assert.deepEqual([...labels].sort(), ['run_finished failed', 'run_started', 'task_finished end failed', 'task_finished start succeeded', 'task_started end', 'task_started start']);
+    assert.equal(labels[0], 'run_started');
+    assert.equal(labels.at(-1), 'run_finished failed');
+    const started = events[0] as Extract<RunEvent, { event: 'run_started' }>;
+    assert.equal(started.pathspec, `NightlyFlow/${runId}`);
+    assert.deepEqual(started.parameters, { alpha: 0.25 });
+    const endStarted = events.find((e) => e.event === 'task_started' && e.step === 'end') as Extract<RunEvent, { event: 'task_started' }>;
+    // The task id the pod derives (pod_argo.task_id) is the one the watch announces before the pod reports it.
+    const fromPython = execFileSync('python3', ['-c', 'import sys; sys.path.insert(0, sys.argv[1]); from metaflow_studio.pod_argo import task_id; print(task_id("end", sys.argv[2], sys.argv[3]))', PYTHON_DIR, created, inputPaths], { encoding: 'utf8' }).trim();
+    assert.equal(endStarted.task_id, fromPython);
+    assert.equal(endStarted.pathspec, `NightlyFlow/${runId}/end/${fromPython}`);
+    const endFinished = events.find((e) => e.event === 'task_finished' && e.step === 'end') as Extract<RunEvent, { event: 'task_finished' }>;
+    assert.equal(endFinished.exit_code, 1);
+    assert.equal(endFinished.error, 'Error (exit code 1)');
+    assert.equal(endFinished.duration_ms, 3000);
+    assert.deepEqual(logs, [`${workflowName}-start-1001/main`, `${workflowName}-end-1002/main`]);
+    assert.equal(fold.state.status, 'failed');
+    assert.equal(fold.stepRunStates().start?.status, 'succeeded');
+    assert.equal(fold.stepRunStates().end?.status, 'failed');
   });
 
   it('deletes the template, the CronWorkflow and the Sensor', async () => {
