@@ -17,6 +17,8 @@ sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 apt_packages=(python3 python3-pandas python3-azure)
 if [ "$want_ui" = 1 ]; then apt_packages+=(chromium ripgrep libkrb5-dev openssl build-essential); fi
+# The Kubernetes simulator's tests run the real kubectl; another package may already own /usr/bin/kubectl.
+command -v kubectl >/dev/null || apt_packages+=(kubernetes-client)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -79,11 +79,12 @@ export function defaultPodSpec(spec: PodSpec): void {
   spec.priority ??= 0;
   for (const c of spec.containers ?? []) defaultContainer(c);
   for (const c of spec.initContainers ?? []) defaultContainer(c);
-  spec.tolerations = [
-    ...((spec.tolerations as object[]) ?? []),
-    { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-    { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-  ];
+  // The DefaultTolerationSeconds admission plugin, once per pod (a Job's template is defaulted as well).
+  const tolerations = (spec.tolerations ?? []) as { key?: string }[];
+  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+    if (!tolerations.some((t) => t.key === key)) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 } as { key: string });
+  }
+  spec.tolerations = tolerations;
 }
 
 export function defaultJob(job: KubeObject): StatusCause[] {

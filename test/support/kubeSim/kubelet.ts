@@ -112,12 +112,11 @@ export class Kubelet {
     const next: Condition = { type, status: s, lastProbeTime: null, lastTransitionTime: existing && existing.status === s ? existing.lastTransitionTime : nowRfc3339() };
     if (reason) next.reason = reason;
     if (message) next.message = message;
-    if (existing) Object.assign(existing, next, reason ? {} : { reason: undefined, message: undefined });
-    else conditions.push(next);
-    for (const c of conditions) {
-      if (c.reason === undefined) delete c.reason;
-      if (c.message === undefined) delete c.message;
-    }
+    if (existing) {
+      delete existing.reason;
+      delete existing.message;
+      Object.assign(existing, next);
+    } else conditions.push(next);
   }
 
   private setContainerStatus(worker: PodWorker, name: string, change: (cs: ContainerStatus, status: Record<string, unknown>) => void): KubeObject | undefined {
