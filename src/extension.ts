@@ -37,6 +37,7 @@ import { RunStatusBar } from './vscode/statusBarRuns';
 import { TerminalEnvironment } from './vscode/terminalEnvironment';
 import { AzureSignIn, type AzureSignInApi } from './vscode/azureSignIn';
 import { AirflowCommand } from './vscode/airflowCommand';
+import { ArgoCommands } from './vscode/argoCommands';
 import { DeployDiagnostics } from './vscode/deployDiagnostics';
 import { KubernetesCommands } from './vscode/kubernetesCommands';
 import { lazyKubeApi } from './vscode/kubernetesClient';
@@ -167,6 +168,18 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
       embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'),
       env: process.env,
       isTrusted: () => vscode.workspace.isTrusted,
+      log: (line) => log.info(line),
+    }).register(),
+    ...new ArgoCommands({
+      documents,
+      settings: editorDatastoreSettings,
+      azureStorage: azureStorageFactory(() => azure.credential),
+      embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'),
+      env: process.env,
+      isTrusted: () => vscode.workspace.isTrusted,
+      clusters: async (target) => (await loadKube()).load(target),
+      registry: runs,
+      form: new RunForm(context.workspaceState),
       log: (line) => log.info(line),
     }).register(),
   );
