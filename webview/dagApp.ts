@@ -41,6 +41,8 @@ export class DagApp {
   private saveTimer?: ReturnType<typeof setTimeout>;
   private readonly toolbar: Toolbar;
   private readonly banner = htmlEl('div', { class: 'banner', role: 'alert' });
+  /** What starts the flow once deployed (schedule, events, upstream flows). */
+  private readonly triggers = htmlEl('div', { class: 'triggers', 'aria-label': 'What triggers this flow' });
   private readonly emptyState = htmlEl('div', { class: 'empty-state' });
   private readonly svg = svgEl('svg', { class: 'dag', role: 'group', 'aria-roledescription': 'flow graph' });
   private readonly layer = svgEl('g', { 'data-layer': 'viewport' });
@@ -67,7 +69,8 @@ export class DagApp {
     this.timeline.element.hidden = true;
     const canvas = htmlEl('main', { class: 'canvas' }, this.svg, this.emptyState, this.menu.element);
     this.banner.hidden = true;
-    this.root.replaceChildren(this.toolbar.element, this.banner, canvas, this.timeline.element);
+    this.triggers.hidden = true;
+    this.root.replaceChildren(this.toolbar.element, this.banner, this.triggers, canvas, this.timeline.element);
   }
 
   start(): void {
@@ -136,6 +139,9 @@ export class DagApp {
     if (shownErrors.join('\n') !== snapshot.flowErrors.join('\n') || shownErrors.length !== snapshot.flowErrors.length) {
       this.banner.replaceChildren(...snapshot.flowErrors.map((m) => htmlEl('div', { class: 'banner-line' }, m)));
     }
+    const triggers = snapshot.triggers ?? [];
+    this.triggers.hidden = triggers.length === 0;
+    this.triggers.replaceChildren(...(triggers.length ? [htmlEl('span', { class: 'triggers-title' }, 'Triggers:'), ...triggers.map((t) => htmlEl('span', { class: 'trigger' }, t))] : []));
     this.viewport.setContent({ x: 0, y: 0, width: snapshot.graph.width, height: snapshot.graph.height });
     if (restore && restore.key === key) {
       this.autoFit = undefined;
@@ -157,6 +163,7 @@ export class DagApp {
     this.layer.replaceChildren();
     this.svg.classList.add('is-hidden');
     this.banner.hidden = true;
+    this.triggers.hidden = true;
     this.toolbar.update(undefined);
     this.run = undefined;
     this.timeline.update(undefined);

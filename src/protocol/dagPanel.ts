@@ -35,6 +35,8 @@ export interface DagSnapshot {
   flowErrors: string[];
   /** Present while or after a run is shown: its id and overall status. */
   run?: RunSummary;
+  /** What starts the flow once deployed (schedule, events, upstream flows), one line each; absent when nothing but a manual trigger. */
+  triggers?: string[];
 }
 
 /** The run shown, as a full snapshot: every step's state and the timeline of its task attempts. */
