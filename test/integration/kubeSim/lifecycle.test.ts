@@ -94,3 +94,23 @@ describe('Kubernetes simulator: lifecycle', () => {
     assert.equal(alive(pid), false);
   });
 });
+
+describe('Kubernetes simulator: restartPolicy OnFailure', () => {
+  it('restarts a failing container in place with CrashLoopBackOff until the Job backoffLimit is exceeded', async () => {
+    const sim = await startKubeSimulator({ backOffMs: 50 });
+    try {
+      const c = clients(sim);
+      await c.batch.createNamespacedJob({ namespace: 'default', body: pythonJob('crashy', "print('try'); raise SystemExit(2)", { job: { backoffLimit: 2 }, pod: { restartPolicy: 'OnFailure' } }) });
+      const job = await waitFor<k8s.V1Job>(c.kc, '/apis/batch/v1/namespaces/default/jobs', { fieldSelector: 'metadata.name=crashy' }, (j) => !!j.status?.conditions?.some((x) => x.type === 'Failed'));
+      assert.equal(job.status?.conditions?.find((x) => x.type === 'Failed')?.reason, 'BackoffLimitExceeded');
+      const jobEvents = await c.core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.kind=Job,involvedObject.name=crashy' });
+      assert.deepEqual(jobEvents.items.map((e) => e.reason).filter((r) => r !== 'SuccessfulDelete'), ['SuccessfulCreate', 'BackoffLimitExceeded']);
+      const backOffs = (await c.core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'reason=BackOff' })).items;
+      assert.equal(backOffs.length, 1, 'repeats of the same BackOff are one Event with a count');
+      assert.ok((backOffs[0].count ?? 0) >= 2);
+      assert.match(backOffs[0].message ?? '', /^Back-off restarting failed container main in pod crashy-\w{5}_default\(/);
+    } finally {
+      await sim.stop();
+    }
+  });
+});

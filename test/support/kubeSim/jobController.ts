@@ -111,6 +111,16 @@ export class JobController {
     if (!owner) return;
     const job = this.store.get(JOBS, pod.metadata.namespace, owner.name);
     if (!job || job.metadata.uid !== owner.uid || this.counted.has(pod.metadata.uid!)) return;
+    const spec0 = job.spec as JobSpec;
+    if (spec0.template.spec.restartPolicy === 'OnFailure' && !this.finished(job)) {
+      // With OnFailure the kubelet restarts the container in place; the controller counts the restarts.
+      const restarts = ((pod.status as { containerStatuses?: { restartCount?: number }[] } | undefined)?.containerStatuses ?? []).reduce((n, cs) => n + (cs.restartCount ?? 0), 0);
+      if (restarts > spec0.backoffLimit) {
+        this.counted.add(pod.metadata.uid!);
+        this.fail(job, 'BackoffLimitExceeded', 'Job has reached the specified backoff limit', true);
+        return;
+      }
+    }
     const phase = (pod.status as { phase?: string } | undefined)?.phase;
     // A pod deleted before it ended counts as failed (the controller tracks pods with a finalizer).
     const failed = phase === 'Failed' || (change.type === 'DELETED' && phase !== 'Succeeded');

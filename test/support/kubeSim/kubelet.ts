@@ -355,6 +355,14 @@ export class Kubelet {
         } else cs.state = { terminated };
       });
       if (!restart) return;
+      if (killed !== 'FaultRestart') {
+        // A container that keeps failing waits longer each time (CrashLoopBackOff), as the kubelet's back-off does.
+        const delay = Math.min(this.options.backOffMs * 2 ** instance, this.options.backOffMs * 16);
+        const current = this.pod(worker);
+        if (current) this.events.record(current, 'Warning', 'BackOff', `Back-off restarting failed container ${container.name} in pod ${worker.name}_${worker.namespace}(${worker.uid})`, this.kubeletSource, fieldPath);
+        this.setContainerStatus(worker, container.name, (cs) => (cs.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${delay}ms restarting failed container=${container.name} pod=${worker.name}_${worker.namespace}(${worker.uid})` } }));
+        await sleep(delay);
+      }
       instance += 1;
     }
   }
