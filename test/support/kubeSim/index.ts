@@ -2,6 +2,7 @@
 // Metaflow Studio uses (namespaces, service accounts, batch/v1 Jobs, Pods with logs, Events, the Argo
 // custom resources), with a job controller and a kubelet that runs each pod's command as a local process.
 // Product code reaches it only through the generated kubeconfig.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -9,13 +10,13 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiServer, NAMESPACES } from './apiServer';
-import { EventRecorder, EVENTS } from './eventRecorder';
+import { EventRecorder } from './eventRecorder';
 import { FaultInjector } from './faults';
-import { JOBS, JobController } from './jobController';
+import { JobController } from './jobController';
 import { Kubelet, PODS, SERVICE_ACCOUNTS } from './kubelet';
 import { type KubeObject, ObjectStore } from './objectStore';
 import { PodLogs } from './podLogs';
-import { findType, RESOURCE_TYPES } from './resources';
+import { RESOURCE_TYPES } from './resources';
 import { DEFAULT_SCHEMAS_DIR, SchemaValidator } from './schemaValidator';
 import { makeServerCertificate, writeKubeconfig } from './tlsAndKubeconfig';
 import { WatchHub } from './watchHub';
@@ -82,7 +83,18 @@ function storeKeyOfKind(kind: string): string {
   return `${type.group}/${type.plural}`;
 }
 
+/** Containers see their own files only inside a private mount namespace; say so plainly when that cannot work. */
+function checkMountNamespaces(): void {
+  const probe = spawnSync('unshare', ['--mount', '--propagation', 'private', 'true'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    throw new Error(
+      `The Kubernetes simulator runs each container in a private mount namespace (unshare --mount, needs root or CAP_SYS_ADMIN), which failed here: ${(probe.stderr || probe.error?.message || '').trim()}. Run the tests as root, or pass mountNamespace: false (then containers share the host's /dev/termination-log and volume paths).`,
+    );
+  }
+}
+
 export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Promise<KubeSimulator> {
+  if (options.mountNamespace ?? true) checkMountNamespaces();
   const root = mkdtempSync(join(tmpdir(), 'mfs-kubesim-'));
   const schemasDir = options.schemasDir ?? DEFAULT_SCHEMAS_DIR;
   const validator = new SchemaValidator(schemasDir);
@@ -180,4 +192,3 @@ export async function startKubeSimulator(options: KubeSimulatorOptions = {}): Pr
   };
 }
 
-export { EVENTS, JOBS, findType };
