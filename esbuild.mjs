@@ -1,6 +1,7 @@
 // Bundles the extension host, the CLI and the DAG webview, and copies the assets they load at run time.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { nodeBundleOptions } from './scripts/node-bundle.mjs';
@@ -32,10 +33,22 @@ function copyAssets() {
   });
 }
 
+// The pinned Argo schema compiled into plain functions (src/deploy/argo/argoSchemaCheck.ts loads them beside the bundle).
+function generateArgoValidators() {
+  const out = 'dist/argoValidators.js';
+  const sources = ['schemas/argo-workflows.schema.json', 'src/deploy/argo/argoSchemaDefinitions.ts', 'scripts/gen-argo-validators.ts'];
+  if (existsSync(out) && sources.every((s) => statSync(s).mtimeMs <= statSync(out).mtimeMs)) return;
+  mkdirSync('dist', { recursive: true });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/gen-argo-validators.ts', out], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('generating dist/argoValidators.js failed');
+}
+
 if (watch) {
   copyAssets();
+  generateArgoValidators();
   for (const options of builds) await (await esbuild.context(options)).watch();
 } else {
   await Promise.all(builds.map((options) => esbuild.build(options)));
   copyAssets();
+  generateArgoValidators();
 }

@@ -9,7 +9,7 @@ import { resolveUsername } from '../config/username';
 import { type ArgoKubeApi, ArgoClient } from '../deploy/argo/argoClient';
 import { applyArgoDeployment, argoProject, argoSettings, deploymentNamespace, describeReport, prepareArgoDeployment } from '../deploy/argo/argoDeploy';
 import { deleteDeployment, type DeploymentRef, deploymentStatus, setScheduleSuspended, triggerArgoWorkflow } from '../deploy/argo/argoLifecycle';
-import { argoSchemaValidator } from '../deploy/argo/argoSchemaCheck';
+import { argoSchemaValidator, pinnedArgoValidator } from '../deploy/argo/argoSchemaCheck';
 import { formatDeployProblem } from '../deploy/deployProblem';
 import { resolveWorkflowName } from '../deploy/names';
 import { analyzeFile } from '../flow/analyzeFile';
@@ -30,7 +30,7 @@ const TARGET: OptionTypes = {
   'kubernetes-context': { type: 'string' },
 };
 
-/** Setting naming a schema file to validate manifests against before they are sent (the server validates anyway). */
+/** Setting naming another schema file to validate manifests against (default: the pinned schema the build compiled). */
 const SCHEMA_SETTING = 'METAFLOW_STUDIO_ARGO_SCHEMA';
 
 export async function loadFlowForArgo(file: string, flowName: string | undefined, io: CliIO): Promise<{ flow: FlowInfo; full: string }> {
@@ -107,7 +107,7 @@ export async function deployFromCli(p: ParsedArgs, io: CliIO): Promise<number> {
     azureStorage: lazyAzureStorage,
     embeddedPythonDir: locateEmbeddedPython(),
     argo: t.argo,
-    validate: schemaFile ? argoSchemaValidator(schemaFile) : undefined,
+    validate: schemaFile ? argoSchemaValidator(schemaFile) : pinnedArgoValidator(),
   });
   const label = path.relative(io.cwd, t.full) || p.positional[0];
   if (!outcome.ok) {

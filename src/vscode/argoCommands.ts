@@ -13,6 +13,7 @@ import { ArgoClient, type ArgoKubeApi } from '../deploy/argo/argoClient';
 import { applyArgoDeployment, argoProject, argoSettings, type ArgoDeployPlan, type ArgoDeployReport, deploymentNamespace, describeReport, prepareArgoDeployment } from '../deploy/argo/argoDeploy';
 import { deleteDeployment, type DeploymentRef, setScheduleSuspended, triggerArgoWorkflow, type TriggerResult } from '../deploy/argo/argoLifecycle';
 import { ArgoRunWatch } from '../deploy/argo/argoRunWatch';
+import { pinnedArgoValidator } from '../deploy/argo/argoSchemaCheck';
 import { formatDeployProblem } from '../deploy/deployProblem';
 import { resolveWorkflowName } from '../deploy/names';
 import type { FlowInfo } from '../flow/types';
@@ -22,7 +23,7 @@ import { extractParameters } from '../runtime/parameterValues';
 import type { RunHandle, RunResult } from '../runtime/scheduler';
 import type { FlowDocuments } from './flowDocuments';
 import { KUBECONFIG_SETTING, kubernetesEditorSettings, resolveKubernetesTarget } from './kubernetesSettings';
-import type { RunForm } from './runForm';
+import type { RunForm, RunFormValues } from './runForm';
 
 export const DEPLOY_ARGO_COMMAND = 'metaflow.deployToArgoWorkflows';
 export const TRIGGER_ARGO_COMMAND = 'metaflow.triggerArgoWorkflow';
@@ -51,6 +52,12 @@ export interface ArgoCommandsDeps {
   confirm?: (message: string, detail: string) => Promise<boolean>;
 }
 
+/** Answers given instead of asking: the deploy and delete confirmations, the trigger's run form (the extension's test API). */
+export interface ArgoPromptAnswers {
+  confirm?: (message: string, detail: string) => boolean | Promise<boolean>;
+  form?: (flow: FlowInfo) => RunFormValues | undefined | Promise<RunFormValues | undefined>;
+}
+
 type ArgoLogFollower = (namespace: string, pod: string, container: string, onLine: (line: string) => void) => { stop(): void };
 
 export interface ArgoDeployResult {
@@ -75,8 +82,17 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
   private readonly docs = new Map<string, string>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
+  private answers: ArgoPromptAnswers = {};
 
   constructor(private readonly deps: ArgoCommandsDeps) {}
+
+  /** Until disposed, the prompts are answered by `answers` instead of the user (a modal cannot be clicked from the extension host). */
+  answerPrompts(answers: ArgoPromptAnswers): vscode.Disposable {
+    this.answers = answers;
+    return new vscode.Disposable(() => {
+      if (this.answers === answers) this.answers = {};
+    });
+  }
 
   register(): vscode.Disposable[] {
     return [
@@ -145,7 +161,8 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
   }
 
   private async confirm(message: string, detail: string): Promise<boolean> {
-    if (this.deps.confirm) return this.deps.confirm(message, detail);
+    const answer = this.answers.confirm ?? this.deps.confirm;
+    if (answer) return answer(message, detail);
     return (await vscode.window.showWarningMessage(message, { modal: true, detail }, DEPLOY)) === DEPLOY;
   }
 
@@ -166,6 +183,7 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
           azureStorage: this.deps.azureStorage,
           embeddedPythonDir: this.deps.embeddedPythonDir,
           argo: t.argo,
+          validate: pinnedArgoValidator(),
         }),
       );
       if (!outcome.ok) {
@@ -206,7 +224,7 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
     try {
       const t = await this.target(uri, 'Trigger Argo Workflow');
       if (!t) return undefined;
-      const form = await this.deps.form.ask(t.flowUri, t.flow, `Trigger ${t.flow.name} on Argo Workflows`);
+      const form = this.answers.form ? await this.answers.form(t.flow) : await this.deps.form.ask(t.flowUri, t.flow, `Trigger ${t.flow.name} on Argo Workflows`);
       if (!form) return undefined;
       const { values } = extractParameters(t.flow, form.parameterArgs);
       const result = await triggerArgoWorkflow({ argo: t.argo, ref: t.ref, flow: t.flow, parameters: values, user: t.user });
@@ -267,8 +285,9 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
     try {
       const t = await this.target(uri, 'Delete Argo Deployment');
       if (!t) return undefined;
-      const ok = this.deps.confirm
-        ? await this.deps.confirm(`Delete ${t.ref.name}?`, '')
+      const answer = this.answers.confirm ?? this.deps.confirm;
+      const ok = answer
+        ? await answer(`Delete ${t.ref.name}?`, '')
         : (await vscode.window.showWarningMessage(`Delete the Argo Workflows deployment ${t.ref.name} (its template, schedule and sensor) from namespace ${t.ref.namespace} of cluster ${t.argo.contextName}?`, { modal: true }, 'Delete')) === 'Delete';
       if (!ok) return undefined;
       const deleted = await deleteDeployment(t.argo, t.ref);
