@@ -16,7 +16,7 @@ import type { PodLogs } from './podLogs';
 import { apiVersionOf, findType, isCustomResource, qualifiedName, type ResourceType } from './resources';
 import type { SchemaValidator } from './schemaValidator';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, supportedFields } from './selectors';
-import { alreadyExists, ApiError, badRequest, failure, invalid, notFound, pathNotFound, type StatusBody } from './status';
+import { alreadyExists, ApiError, badRequest, failure, invalid, notFound, pathNotFound } from './status';
 import { toTable, wantsTable } from './tables';
 import type { WatchHub } from './watchHub';
 import { injectWorkloadIdentity, type WorkloadIdentityOptions } from './workloadIdentity';
@@ -454,4 +454,3 @@ export class ApiServer {
   }
 }
 
-export type { StatusBody };

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import type { SchemaSource } from './resources';
-import { ApiError, badRequest, invalid, type StatusCause } from './status';
+import { badRequest, invalid, type StatusCause } from './status';
 
 /** `../shared/schemas` beside the repository checkout. */
 export const DEFAULT_SCHEMAS_DIR = resolve(__dirname, '..', '..', '..', '..', 'shared', 'schemas');
@@ -140,4 +140,3 @@ export class SchemaValidator {
   }
 }
 
-export { ApiError };

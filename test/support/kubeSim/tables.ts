@@ -1,7 +1,7 @@
 // `as=Table` answers for kubectl's `get`: the columns the real server prints for pods and jobs, name and
 // age for the rest.
 import type { KubeObject } from './objectStore';
-import { apiVersionOf, type ResourceType } from './resources';
+import type { ResourceType } from './resources';
 
 type Column = { name: string; type: string; format: string; description: string; priority: number };
 
@@ -78,4 +78,3 @@ export function wantsTable(accept: string | undefined): boolean {
   return !!accept && /as=Table/.test(accept.split(',')[0] ?? '');
 }
 
-export { apiVersionOf };
