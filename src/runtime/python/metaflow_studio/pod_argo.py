@@ -23,6 +23,18 @@ OUT_SPLIT_CARDINALITY = "split_cardinality"
 OUT_SWITCH_STEP = "switch_step"
 
 
+# Task metadata Metaflow's Argo decorator registers from the container's environment (reference §5.2).
+ARGO_METADATA_ENV = (
+    ("argo-workflow-template", "ARGO_WORKFLOW_TEMPLATE"),
+    ("argo-workflow-name", "ARGO_WORKFLOW_NAME"),
+    ("argo-workflow-namespace", "ARGO_WORKFLOW_NAMESPACE"),
+    ("argo-workflow-template-owner", "METAFLOW_OWNER"),
+)
+# One variable per @trigger / @trigger_on_finish event: `<prefix><type>_<sanitized event name>` holding the
+# payload of the event that triggered the run, or `null` (Argo's None) when another event did.
+EVENT_PAYLOAD_PREFIX = "METAFLOW_ARGO_EVENT_PAYLOAD_"
+
+
 class ArgoModeError(Exception):
     """The pod was started with arguments or an environment the argo mode cannot work with."""
 
@@ -191,6 +203,60 @@ def parameter_values(pairs):
     return values
 
 
+def execution_triggers(environ):
+    """The events that triggered this run, as Metaflow lists them in `execution-triggers`: a payload that
+    is not JSON still counts (its fields unknown), a `null` one does not."""
+    triggers = []
+    for key in sorted(environ):
+        if not key.startswith(EVENT_PAYLOAD_PREFIX) or environ[key] == "null":
+            continue
+        try:
+            payload = json.loads(environ[key])
+        except ValueError:
+            payload = {}
+        if not isinstance(payload, dict):
+            payload = {}
+        triggers.append({
+            "timestamp": payload.get("timestamp"),
+            "id": payload.get("id"),
+            "name": payload.get("name"),
+            "type": key[len(EVENT_PAYLOAD_PREFIX):].split("_", 1)[0],
+        })
+    return triggers
+
+
+def check_argo_environment(environ):
+    missing = [var for _, var in ARGO_METADATA_ENV if not environ.get(var)]
+    if missing:
+        raise ArgoModeError("argo mode: %s not set in the pod; the WorkflowTemplate's containers set them "
+                            "(redeploy the flow)." % ", ".join(missing))
+
+
+def argo_metadata(environ, is_start, attempt):
+    """(field, value, type, tags) of the step task's Argo metadata; `execution-triggers` only on start."""
+    tags = ["attempt_id:%d" % attempt]
+    data = []
+    triggers = execution_triggers(environ)
+    if triggers and is_start:
+        data.append(("execution-triggers", json.dumps(triggers)))
+    data += [(field, environ[var]) for field, var in ARGO_METADATA_ENV]
+    return [(field, value, field, tags) for field, value in data]
+
+
+def record_metadata(spec, data):
+    """Adds metadata to a task that has started (its `_meta` exists) before the pod syncs it."""
+    from .datastore import MetadataWriter, task_dir
+    from .task_context import system_tags
+
+    ids = (spec["flow_name"], str(spec["run_id"]), spec["step"], str(spec["task_id"]))
+    if not data or not os.path.isdir(task_dir(spec["datastore_root"], *ids)):
+        return
+    user = spec.get("user_name") or ""
+    writer = MetadataWriter(spec["datastore_root"], *ids, user=user, tags=spec.get("tags") or [], system_tags=system_tags(user))
+    writer.ensure_dirs()
+    writer.register_metadata(data)
+
+
 def write_outputs(directory, node, tid, result):
     """The output parameters of a succeeded step, as Metaflow's argo decorator writes them."""
     os.makedirs(directory, exist_ok=True)
@@ -283,8 +349,9 @@ def plan_tasks(args, graph, base, tid):
 
 
 def run_step(argv, run_spec, package_dir, environ=None):
-    """Run the step; returns (exit code, TaskResult). `run_spec(spec)` is the task mode's runner (it runs a
-    TaskSpec in this pod with logs and metadata handled as for any pod task) and returns its TaskResult;
+    """Run the step; returns (exit code, TaskResult). `run_spec(spec, metadata=())` is the task mode's runner
+    (it runs a TaskSpec in this pod with logs and metadata handled as for any pod task, adding `metadata` to
+    the task's) and returns its TaskResult;
     `package_dir` is where the loader unpacked the code package."""
     from .flowloader import load_flow
     from .azure_datastore import open_backend
@@ -300,6 +367,7 @@ def run_step(argv, run_spec, package_dir, environ=None):
     if args.step not in graph:
         raise ArgoModeError("argo mode: flow %s has no step named %s." % (flow_name, args.step))
     datastore = datastore_from_env(environ)
+    check_argo_environment(environ)
     tid = step_task_id(graph, args)
     base = base_spec(args, flow_file, flow_name, environ, datastore)
     params_spec, step_spec = plan_tasks(args, graph, base, tid)
@@ -308,7 +376,7 @@ def run_step(argv, run_spec, package_dir, environ=None):
         result = run_spec(params_spec)
         if not result.get("ok"):
             return 1, result
-    result = run_spec(step_spec)
+    result = run_spec(step_spec, argo_metadata(environ, args.step == graph.start_step, args.retry_count))
     if not result.get("ok"):
         return 1, result
     write_outputs(args.outputs, graph[args.step], tid, result)
@@ -323,10 +391,11 @@ def pod_runner(datastore_root, environ):
     out_fd, err_fd = os.dup(1), os.dup(2)
     messages = []
 
-    def run_spec(spec):
+    def run_spec(spec, metadata=()):
         relay = PodRelay(out_fd, err_fd)
         spec = dict(spec, datastore_root=datastore_root)
         result = run_attempt(spec, relay)
+        record_metadata(spec, list(metadata))
         message, result = finish(spec, result, relay, environ)
         messages.append(message)
         return result

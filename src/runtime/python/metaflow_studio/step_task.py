@@ -186,12 +186,12 @@ def apply_environment(ctx, decorators):
 
 
 def set_client_namespace(ctx):
-    """The Client in a task reads the namespace of the user who runs it (Metaflow's runtime passes
+    """The Client in a task reads the namespace of the task's identity (Metaflow's runtime passes
     `--namespace` to each task). Importing the Client costs milliseconds a task, so it is set here only
     when the flow already loaded it; `current.task`/`current.run` set it when they load it."""
     client = sys.modules.get("metaflow.client")
     if client is not None:
-        client.namespace("user:%s" % ctx.user)
+        client.namespace(ctx.namespace)
 
 
 def step_alarm(ctx, decorators, max_retries):
@@ -340,7 +340,7 @@ def run_step(ctx):
 
     current._set_env(
         flow=flow, run_id=ctx.run_id, step_name=ctx.step, task_id=ctx.task_id, retry_count=ctx.attempt,
-        origin_run_id=origin_run_id, namespace="user:%s" % ctx.user, username=ctx.user, is_running=True,
+        origin_run_id=origin_run_id, namespace=ctx.namespace, username=ctx.user, is_running=True,
         tags=ctx.tags,
     )
     current._update_env({"parameter_names": param_names, "graph_info": None, "datastore_root": ctx.root})

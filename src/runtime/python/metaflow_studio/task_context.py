@@ -29,16 +29,33 @@ class TaskFailure(Exception):
 PYTHON_VERSION = platform.python_version()
 
 
+def identity(user):
+    """(kind, value) as Metaflow resolves a task's identity: a deployment's runs (METAFLOW_PRODUCTION_TOKEN
+    set in the pod) belong to `production:<token>`, everything else to `user:<name>`."""
+    token = os.environ.get("METAFLOW_PRODUCTION_TOKEN")
+    if token:
+        return "production", token
+    return "user", user
+
+
+def runtime_name():
+    """`dev` on the laptop; a scheduler's pods say which (METAFLOW_RUNTIME_NAME, e.g. argo-workflows)."""
+    return os.environ.get("METAFLOW_RUNTIME_NAME") or "dev"
+
+
 def system_tags(user):
     return [
-        "runtime:dev",
-        "user:%s" % user,
+        "runtime:%s" % runtime_name(),
+        "%s:%s" % identity(user),
         "metaflow_version:%s" % __version__,
         "python_version:%s" % PYTHON_VERSION,
     ]
 
 
 def check_user(user):
+    # A production token is an identity of its own: no user name is needed then.
+    if identity(user)[0] == "production":
+        return
     if not user or user == "root":
         raise TaskFailure(str(MetaflowUnknownUser()), retry_allowed=False, kind="MetaflowUnknownUser")
 
@@ -132,6 +149,9 @@ class TaskContext(object):
         self.user = spec.get("user_name") or ""
         self.tags = list(spec.get("tags") or [])
         self.sys_tags = system_tags(self.user)
+        self.identity = identity(self.user)
+        # What `current.namespace` and the task's Client default to (Metaflow's resolve_identity).
+        self.namespace = "%s:%s" % self.identity
         self.project = project_info(self.flow_cls, self.flow_name, self.user)
         self.sys_tags += project_system_tags(self.project)
         # Metadata (`_meta`) is always local; task data goes to the datastore the spec names.
@@ -179,9 +199,9 @@ class TaskContext(object):
                 ("ds-root", self.ds_root, "ds-root", tags),
             ]
         data += [
-            ("runtime", "dev", "runtime", tags),
+            ("runtime", runtime_name(), "runtime", tags),
             ("python_version", PYTHON_VERSION, "python_version", tags),
-            ("user", self.user, "user", tags),
+            (self.identity[0], self.identity[1], self.identity[0], tags),
             ("metaflow_version", __version__, "metaflow_version", tags),
             ("script-name", os.path.basename(self.spec.get("flow_file") or ""), "script-name", tags),
         ]
