@@ -75,6 +75,7 @@ export function compileArgo(flow: FlowInfo, options: ArgoCompileOptions): ArgoCo
     codePackage: options.codePackage,
     flowFile: options.flowFile,
     config: c,
+    events,
   };
   const pullSecrets = new Set<string>();
   const containers: Manifest[] = [];

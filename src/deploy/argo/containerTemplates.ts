@@ -9,6 +9,7 @@ import type { TaskPolicy } from '../../runtime/taskPolicy';
 import { argoStepName } from '../names';
 import type { Scopes } from './scopes';
 import { stepArgs } from './stepCommand';
+import type { FlowEvent } from './triggers';
 import { type Json, type Manifest, RUN_ID } from './types';
 
 const OUTPUTS_VOLUME = 'mf-outputs';
@@ -38,6 +39,8 @@ export interface ContainerContext {
   flowFile: string;
   /** METAFLOW_* settings by full name. */
   config: Record<string, string | undefined>;
+  /** @trigger / @trigger_on_finish events: each one's payload parameter reaches the pods as METAFLOW_ARGO_EVENT_PAYLOAD_<type>_<name>. */
+  events?: FlowEvent[];
 }
 
 const output = (name: string, file: string): Manifest => ({ name, valueFrom: { path: `${ARGO_OUTPUTS_DIR}/${file}` } });
@@ -82,6 +85,8 @@ function environment(d: StepDeployment, ctx: ContainerContext): Manifest[] {
   };
   if (c.METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT) vars[POD_ENV.azureEndpoint] = c.METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT;
   if (c.METAFLOW_CARD_AZUREROOT) vars.METAFLOW_CARD_AZUREROOT = c.METAFLOW_CARD_AZUREROOT;
+  // The pod lists the payloads that are not `null` as the run's `execution-triggers` metadata.
+  for (const e of ctx.events ?? []) vars[`METAFLOW_ARGO_EVENT_PAYLOAD_${e.type}_${e.sanitizedName}`] = `{{workflow.parameters.${e.sanitizedName}}}`;
   const env: Manifest[] = Object.keys(vars)
     .sort()
     .map((name) => ({ name, value: vars[name] }));
