@@ -88,7 +88,12 @@ describe('argo-workflows create --only-json', () => {
     assert.match(r.stderr, /flow\.py:\d+: Argo Workflows needs a cloud datastore/);
   });
 
-  it('asks for --only-json until deploying to a cluster is available here', async () => {
-    await assert.rejects(run(['flow.py']), /use --only-json/);
+  it('without --only-json it deploys, so it needs the cluster: a missing kubeconfig is named before anything is uploaded', async () => {
+    const missing = path.join(dir, 'no-such-kubeconfig');
+    const outcome = await run(['flow.py'], { KUBECONFIG: missing }).then(
+      (r) => `${r.code} ${r.stderr}`,
+      (err: Error) => err.message,
+    );
+    assert.match(outcome, /no-such-kubeconfig/);
   });
 });
