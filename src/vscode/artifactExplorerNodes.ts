@@ -2,6 +2,7 @@
 // `viewItem` context value its menus key on.
 import * as vscode from 'vscode';
 import { formatBytes, formatMs, localTime, shortType } from '../client/formatting';
+import { runDescription, runNamespaceNote } from '../client/runNamespace';
 import type { ArtifactSummary, ClientRunStatus, ClientTaskStatus, RunSummary, StepSummary, TaskSummary } from '../client/types';
 
 export type ExplorerNode =
@@ -31,19 +32,13 @@ const TASK_ICONS: Record<ClientTaskStatus, vscode.ThemeIcon> = {
   unknown: new vscode.ThemeIcon('question'),
 };
 
-function runDescription(run: RunSummary): string {
-  const parts: string[] = [run.status, localTime(run.startedAt)];
-  if (run.durationMs !== undefined) parts.push(formatMs(run.durationMs));
-  if (run.tags.length) parts.push(run.tags.map((t) => `#${t}`).join(' '));
-  if (run.originRunId) parts.push(`resumed from ${run.originRunId}`);
-  return parts.join(' · ');
-}
-
 function runTooltip(run: RunSummary): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${run.pathspec}** — ${run.status}\n\n`);
   md.appendMarkdown(`Started ${localTime(run.startedAt)}${run.user ? ` by ${run.user}` : ''}\n\n`);
   if (run.durationMs !== undefined) md.appendMarkdown(`Duration ${formatMs(run.durationMs)}\n\n`);
+  const namespace = runNamespaceNote(run);
+  if (namespace) md.appendText(`${namespace}\n\n`);
   if (run.originRunId) md.appendMarkdown(`Resumed from run ${run.originRunId}\n\n`);
   if (run.tags.length) md.appendMarkdown(`Tags: ${run.tags.join(', ')}\n\n`);
   if (run.systemTags.length) md.appendMarkdown(`System tags: ${run.systemTags.join(', ')}\n\n`);
