@@ -256,7 +256,7 @@ class ConfigIncludeFileTest(FlowTestCase):
         self.assertEqual(info["decorators"][0]["attributes"]["name"], "studio_demo")
         decos = dict((d["name"], d["attributes"]) for d in info["steps"]["start"]["decorators"])
         self.assertEqual(decos["environment"], {"vars": {"FROM_CONFIG": "yes"}})
-        self.assertEqual(decos["kubernetes"]["cpu"], 2)
+        self.assertEqual(decos["retry"]["times"], 2)
         self.assertEqual(decos["resources"]["memory"], 8192)
         self.assertEqual(decos["card"]["type"], "default")
 

@@ -1,7 +1,7 @@
 import os
 
 from metaflow import (
-    Config, FlowSpec, IncludeFile, card, config_expr, current, environment, kubernetes, project, resources, step,
+    Config, FlowSpec, IncludeFile, card, config_expr, current, environment, project, resources, retry, step,
 )
 
 
@@ -11,7 +11,7 @@ class ConfigFlow(FlowSpec):
     notes = IncludeFile("notes", default="config_notes.txt")
 
     @card
-    @kubernetes(cpu=2)
+    @retry(times=2)
     @resources(memory=8192)
     @environment(vars=config_expr("cfg.env"))
     @step
