@@ -142,7 +142,8 @@ export class ArgoHarness {
     return analysis.flows[0]!;
   }
 
-  async deploy(file: string): Promise<Deployed> {
+  /** `config`: more METAFLOW_* settings (e.g. Argo Events') for this deployment. */
+  async deploy(file: string, config: Record<string, string> = {}): Promise<Deployed> {
     const flow = await this.flowInfo(file);
     const pkg = await buildCodePackage({ flowDir: path.dirname(file), embeddedPythonDir: PYTHON_DIR, maxBytes: 50 << 20 });
     const uploaded = await uploadCodePackage(this.setup.storage(), flow.name, pkg);
@@ -155,6 +156,7 @@ export class ArgoHarness {
         METAFLOW_KUBERNETES_NAMESPACE: NAMESPACE,
         METAFLOW_KUBERNETES_SERVICE_ACCOUNT: SERVICE_ACCOUNT,
         METAFLOW_KUBERNETES_LABELS: 'azure.workload.identity/use=true',
+        ...config,
       },
       productionToken,
       user: OWNER,

@@ -290,7 +290,8 @@ class Interpreter {
     };
     const scopeOf = (item?: Value): { scope: Scope; tag: (p: string) => string | undefined } => {
       const tasksScope: Record<string, Value> = {};
-      for (const [n, s] of states) tasksScope[n] = { status: s.phase, outputs: { parameters: s.outputs } };
+      // As Argo: a node that did not succeed (skipped, omitted, failed) has a status but no outputs, so `?.outputs` is nil.
+      for (const [n, s] of states) tasksScope[n] = s.phase === 'Succeeded' ? { status: s.phase, outputs: { parameters: s.outputs } } : { status: s.phase };
       const scope: Scope = { ...this.workflowScope(), tasks: tasksScope, inputs: { parameters: inputs } };
       const extra: Record<string, string> = {};
       if (item !== undefined) {
@@ -392,7 +393,7 @@ class Interpreter {
     const states = new Map<string, TaskState>();
     const scopeOf = (): { scope: Scope; tag: (p: string) => string | undefined } => {
       const stepsScope: Record<string, Value> = {};
-      for (const [n, s] of states) stepsScope[n] = { status: s.phase, outputs: { parameters: s.outputs } };
+      for (const [n, s] of states) stepsScope[n] = s.phase === 'Succeeded' ? { status: s.phase, outputs: { parameters: s.outputs } } : { status: s.phase };
       const scope: Scope = { ...this.workflowScope(), steps: stepsScope, inputs: { parameters: inputs } };
       const tag = (path: string): string | undefined => {
         const m = /^steps\.([^.]+)\.(status|outputs\.parameters\.(.+))$/.exec(path);
