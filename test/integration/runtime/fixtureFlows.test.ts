@@ -49,6 +49,17 @@ describe('the language service fixtures run', () => {
     const work = async () => {
       for (let c = todo.shift(); c; c = todo.shift()) {
         const args = c.flow.parameters.filter((p) => p.required && p.kind === 'Parameter').flatMap((p) => [`--${p.name}`, valueFor(p)]);
+        // As in Metaflow, @kubernetes steps need a cloud datastore: on the local one the run is refused before it starts.
+        if (c.flow.steps.some((s) => s.decorators.some((d) => d.name === 'kubernetes'))) {
+          const refusal = await Promise.resolve()
+            .then(() => finish(r.run({ flowFile: ws.flow(c.file), flowName: c.flow.name, parameterArgs: args })))
+            .then(
+            ({ result }) => `${result.status}: ${result.error ?? ''}`,
+            (err: Error) => err.message,
+          );
+          if (!/METAFLOW_DEFAULT_DATASTORE=azure/.test(refusal)) failures.push(`${c.file} ${c.flow.name}: a local run of @kubernetes steps was not refused for its datastore (${refusal})`);
+          continue;
+        }
         const { result } = await finish(r.run({ flowFile: ws.flow(c.file), flowName: c.flow.name, parameterArgs: args }));
         if (result.status !== 'succeeded') {
           failures.push(`${c.file} ${c.flow.name}: ${result.error}`);
