@@ -20,6 +20,7 @@ import type { TaskDatastore } from './workerProtocol';
 import type { PoolWarmer } from './poolWarmer';
 import { buildResumeSpec, feedingSteps, planSpin, runsWithSteps, stepsBefore } from './originPlan';
 import { extractParameters } from './parameterValues';
+import { identitySystemTags } from './identityTags';
 import { projectSystemTags } from './projectTags';
 import type { Launch } from './graphWalk';
 import type { Clock } from './clock';
@@ -209,6 +210,7 @@ export class LocalRunner {
       maxLogBytes: ctx.settings.maxLogBytes,
       metaflowVersion: embeddedMetaflowVersion(ctx.launch.pythonPath),
       runIdFile: options.runIdFile,
+      identityTags: identitySystemTags(ctx.settings.user, ctx.launch.env),
       projectTags: projectSystemTags(ctx.flow, ctx.settings.user, ctx.launch.env),
       taskDatastore: ctx.remote?.datastore,
       taskStorage: ctx.remote?.storage,

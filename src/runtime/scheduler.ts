@@ -59,6 +59,8 @@ export interface RunRequest {
   onlySteps?: Set<string>;
   /** `--run-id-file`: receives the run id once the run is registered, before any task starts. */
   runIdFile?: string;
+  /** `runtime:` and `user:` / `production:` tags (src/runtime/identityTags.ts); `runtime:dev` and `user:<user>` when absent. */
+  identityTags?: string[];
   /** `project:` / `project_branch:` tags of a `@project` flow (src/runtime/projectTags.ts). */
   projectTags?: string[];
   /**
@@ -228,7 +230,7 @@ class RunExecution implements WorkerPoolListener {
       return this.refuse('cancelled before the run started', 'cancelled');
     }
     this.runId = this.allocateRunId();
-    const systemTags = ['runtime:dev', `user:${this.req.user}`];
+    const systemTags = [...(this.req.identityTags ?? ['runtime:dev', `user:${this.req.user}`])];
     if (this.req.metaflowVersion) systemTags.push(`metaflow_version:${this.req.metaflowVersion}`);
     if (this.pythonVersion) systemTags.push(`python_version:${this.pythonVersion.split(' ')[0]}`);
     systemTags.push(...(this.req.projectTags ?? []));
