@@ -52,6 +52,9 @@ function bundleSuites(suites, outdir) {
     target: 'node20',
     sourcemap: 'inline',
     external: ['vscode', 'mocha'],
+    // As in scripts/node-bundle.mjs: ESM dependencies (@azure/storage-common) read import.meta.url.
+    define: { 'import.meta.url': '__bundleUrl' },
+    banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'warning',
   });
 }
@@ -74,6 +77,8 @@ async function session(testsDir, server = {}) {
       workspace,
       server: {
         ...server,
+        // The cluster suites serve Azurite over https with a certificate the extension host trusts from its start.
+        tlsCertificate: true,
         // Runs refuse without a user name and refuse 'root' (as Metaflow does); CI may run as root or with no USER.
         env: { METAFLOW_USER: process.env.METAFLOW_USER || 'tester', METAFLOW_STUDIO_TEST_RESULTS: resultsFile, ...(grep ? { METAFLOW_STUDIO_TEST_GREP: grep } : {}) },
       },

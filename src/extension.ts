@@ -63,6 +63,8 @@ export interface MetaflowStudioApi {
   azure: AzureSignInApi;
   /** Run Flow on Kubernetes: what a refusal told the user. */
   kubernetes: Pick<KubernetesCommands, 'onDidReport'>;
+  /** Deploy to Argo Workflows: its confirmations and trigger form answered without asking (tests). */
+  argo: Pick<ArgoCommands, 'answerPrompts'>;
 }
 
 export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
@@ -128,6 +130,19 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
   const runCompare = new RunCompareDocuments({ python: explorerPython, isTrusted: () => vscode.workspace.isTrusted });
   const explorerCommands = new ArtifactExplorerCommands({ explorer, previews, compare: runCompare, showRunInDag: (root, flow, runId) => showRunInDag({ index, panel, remote: (r) => explorer.remoteClient(r) }, root, flow, runId) });
 
+  const argo = new ArgoCommands({
+    documents,
+    settings: editorDatastoreSettings,
+    azureStorage: azureStorageFactory(() => azure.credential),
+    embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'),
+    env: process.env,
+    isTrusted: () => vscode.workspace.isTrusted,
+    clusters: async (target) => (await loadKube()).load(target),
+    registry: runs,
+    form: new RunForm(context.workspaceState),
+    log: (line) => log.info(line),
+  });
+
   context.subscriptions.push(
     log,
     settings,
@@ -170,20 +185,9 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
       isTrusted: () => vscode.workspace.isTrusted,
       log: (line) => log.info(line),
     }).register(),
-    ...new ArgoCommands({
-      documents,
-      settings: editorDatastoreSettings,
-      azureStorage: azureStorageFactory(() => azure.credential),
-      embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'),
-      env: process.env,
-      isTrusted: () => vscode.workspace.isTrusted,
-      clusters: async (target) => (await loadKube()).load(target),
-      registry: runs,
-      form: new RunForm(context.workspaceState),
-      log: (line) => log.info(line),
-    }).register(),
+    ...argo.register(),
   );
-  return { artifactExplorer: explorer, documents, index, runs, runOutput, runDiagnostics, runStatusBar, interpreter, azure, kubernetes };
+  return { artifactExplorer: explorer, documents, index, runs, runOutput, runDiagnostics, runStatusBar, interpreter, azure, kubernetes, argo };
 }
 
 export function deactivate(): void {}

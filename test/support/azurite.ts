@@ -20,6 +20,8 @@ export const AZURITE_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6
 export interface AzuriteOptions {
   /** Serve https with a certificate generated for 127.0.0.1 (its PEM is `caCertPath`). */
   https?: boolean;
+  /** Serve https with this certificate (PEM files) instead of a new one: a process that must trust it from its start. */
+  certificate?: { cert: string; key: string };
   /** `--oauth basic`: accept bearer tokens (needs https). */
   oauth?: boolean;
   /** `--loose`: ignore headers and parameters Azurite does not implement. */
@@ -77,7 +79,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   if (options.loose) args.push('--loose');
   let caCertPath: string | undefined;
   if (options.https) {
-    const { cert, key } = makeCertificate(root);
+    const { cert, key } = options.certificate ?? makeCertificate(root);
     args.push('--cert', cert, '--key', key);
     caCertPath = cert;
   }

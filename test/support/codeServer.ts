@@ -6,10 +6,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { makeCertificate } from './azurite';
 import { freePort } from './freePort';
 import { spawnGroup, stopGroup } from './processGroup';
 
 export const CODE_SERVER_VERSION = '4.100.3';
+/** Where the extension host finds the certificate of `tlsCertificate` (PEM files), to serve https with it. */
+export const TEST_TLS_CERT_ENV = 'METAFLOW_STUDIO_TEST_TLS_CERT';
+export const TEST_TLS_KEY_ENV = 'METAFLOW_STUDIO_TEST_TLS_KEY';
 
 export function codeServerEntry(env: NodeJS.ProcessEnv = process.env): string {
   const cache = env.METAFLOW_STUDIO_CACHE || join(homedir(), '.cache', 'metaflow-studio');
@@ -55,6 +59,12 @@ export interface CodeServerOptions {
   port?: number;
   /** Keep workspace trust on (opened folders start untrusted); off by default so nothing prompts. */
   workspaceTrust?: boolean;
+  /**
+   * Make a self-signed certificate for 127.0.0.1 that the server's processes trust from their start
+   * (NODE_EXTRA_CA_CERTS is read only then), named to them by TEST_TLS_CERT_ENV / TEST_TLS_KEY_ENV: a suite in
+   * the extension host serves https with it (Azurite with OAuth) and the extension's own clients trust it.
+   */
+  tlsCertificate?: boolean;
 }
 
 export interface CodeServer {
@@ -101,14 +111,18 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   const extensionsDir = join(runDir, 'extensions');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
-  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2));
+  // The extension host's proxy support hands https requests the system's CA list, which drops NODE_EXTRA_CA_CERTS.
+  const tlsSettings = options.tlsCertificate ? { 'http.proxySupport': 'off', 'http.systemCertificates': false } : {};
+  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...tlsSettings, ...options.settings }, null, 2));
   const port = options.port ?? (await freePort());
   const authority = `127.0.0.1:${port}`;
   const config = join(runDir, 'config.yaml');
   writeFileSync(config, `bind-addr: ${authority}\nauth: none\ncert: false\n`);
+  const tls = options.tlsCertificate ? makeCertificate(runDir) : undefined;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...options.env,
+    ...(tls ? { NODE_EXTRA_CA_CERTS: tls.cert, [TEST_TLS_CERT_ENV]: tls.cert, [TEST_TLS_KEY_ENV]: tls.key } : {}),
     XDG_CONFIG_HOME: join(runDir, 'xdg-config'),
     XDG_DATA_HOME: join(runDir, 'xdg-data'),
     XDG_CACHE_HOME: join(runDir, 'xdg-cache'),
