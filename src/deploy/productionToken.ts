@@ -50,6 +50,11 @@ export function productionNamespace(token: string): string {
   return `${PRODUCTION_NAMESPACE}${token}`;
 }
 
+/** Where Metaflow keeps a user's production tokens: $METAFLOW_HOME, else ~/.metaflowconfig. */
+export function productionTokenFolder(env: NodeJS.ProcessEnv, homeDir: string): string {
+  return env.METAFLOW_HOME || path.join(homeDir, '.metaflowconfig');
+}
+
 /** Where a user keeps the tokens of the deployments they made. */
 export class TokenStore {
   constructor(private readonly folder: string) {}

@@ -1,7 +1,6 @@
 // `airflow create` end to end, shared by the command line and the editor: settings, the checks before
 // anything is uploaded, the production token, the code package in the Azure datastore, the DAG file
 // written atomically. Storage comes from the caller (the CLI's lazy Azure loader, the editor's credential).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomicSync } from '../../datastore/atomicWrite';
 import { azureDatastoreConfig, datastoreKind } from '../../datastore/azure/azureConfig';
@@ -10,10 +9,9 @@ import { MetaflowConfig } from '../../config/metaflowConfig';
 import { resolveUsername } from '../../config/username';
 import type { FlowInfo } from '../../flow/types';
 import { KUBERNETES_SETTINGS } from '../../kube/kubernetesSettings';
-import { POD_LOADER_MODULE_FILE } from '../../kube/podContract';
-import { buildCodePackage, CODE_PACKAGE_MAX_MB_SETTING, DEFAULT_CODE_PACKAGE_MAX_MB, uploadCodePackage } from '../../runtime/codePackage';
+import { publishCodePackage, readPodLoaderSource } from '../deployCodePackage';
 import type { DeployProblem } from '../deployProblem';
-import { productionNamespace, resolveProductionToken, TokenStore } from '../productionToken';
+import { productionNamespace, productionTokenFolder, resolveProductionToken, TokenStore } from '../productionToken';
 import { checkAirflow } from './airflowChecks';
 import { airflowNaming, compileAirflow } from './airflowCompiler';
 import type { AirflowOptions } from './airflowInput';
@@ -54,10 +52,6 @@ function refuse(message: string): AirflowDeployOutcome {
   return { ok: false, problems: [{ target: 'airflow', message }] };
 }
 
-/** Where Metaflow keeps a user's production tokens: $METAFLOW_HOME, else ~/.metaflowconfig. */
-export function tokenFolder(env: NodeJS.ProcessEnv, homeDir: string): string {
-  return env.METAFLOW_HOME || path.join(homeDir, '.metaflowconfig');
-}
 
 export async function createAirflowDag(req: AirflowDeployRequest): Promise<AirflowDeployOutcome> {
   if (path.resolve(req.dagFile) === path.resolve(req.flowFile)) return refuse('The DAG file cannot be the flow file itself; choose another name (e.g. <flow>_dag.py).');
@@ -74,7 +68,7 @@ export async function createAirflowDag(req: AirflowDeployRequest): Promise<Airfl
   for (const name of PASSED_SETTINGS) settings[name] = config.getString(name);
 
   const { dagId, tokenPrefix, isProject } = airflowNaming(req.flow, req.options, owner, settings);
-  const store = new TokenStore(tokenFolder(req.env, req.homeDir));
+  const store = new TokenStore(productionTokenFolder(req.env, req.homeDir));
   const stored = store.load(tokenPrefix);
   const token = resolveProductionToken({
     name: dagId,
@@ -89,14 +83,12 @@ export async function createAirflowDag(req: AirflowDeployRequest): Promise<Airfl
   });
   if ('problem' in token) return refuse(token.problem);
 
-  const maxMb = Number(config.getString(CODE_PACKAGE_MAX_MB_SETTING) ?? DEFAULT_CODE_PACKAGE_MAX_MB);
-  const pkg = await buildCodePackage({ flowDir: path.dirname(req.flowFile), embeddedPythonDir: req.embeddedPythonDir, maxBytes: maxMb * 1024 * 1024 });
-  const upload = await uploadCodePackage(req.azureStorage(azure), req.flow.name, pkg);
+  const pkg = await publishCodePackage({ config, flowFile: req.flowFile, flowName: req.flow.name, embeddedPythonDir: req.embeddedPythonDir, storage: req.azureStorage(azure), sysroot: azure.sysroot });
   const compiled = compileAirflow({
     flow: req.flow,
     flowFile: path.basename(req.flowFile),
-    podLoaderSource: fs.readFileSync(path.join(req.embeddedPythonDir, POD_LOADER_MODULE_FILE), 'utf8'),
-    codePackage: { sha: pkg.sha, url: `${azure.sysroot}/${upload.key}` },
+    podLoaderSource: readPodLoaderSource(req.embeddedPythonDir),
+    codePackage: { sha: pkg.sha, url: pkg.url },
     datastore: { type: 'azure', sysroot: azure.sysroot, endpoint: azure.endpoint },
     config: settings,
     options: req.options,
@@ -110,5 +102,5 @@ export async function createAirflowDag(req: AirflowDeployRequest): Promise<Airfl
   store.store(tokenPrefix, token.token);
   const notes: string[] = [];
   if (req.options.namespace !== undefined) notes.push(`--namespace ${req.options.namespace} is recorded in the DAG's CONFIG; the tasks' Client still reads the production namespace.`);
-  return { ok: true, dagId, dagFile: req.dagFile, namespace: productionNamespace(token.token), tokenGenerated: token.generated, packageUploaded: upload.uploaded, notes };
+  return { ok: true, dagId, dagFile: req.dagFile, namespace: productionNamespace(token.token), tokenGenerated: token.generated, packageUploaded: pkg.uploaded, notes };
 }

@@ -4,7 +4,6 @@
 // compiles and validates offline, and computes the changes; `applyArgoDeployment` asks the server for a
 // dry run of every object, then creates or replaces each, removes a schedule or sensor the flow no longer
 // has, and keeps the token.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MetaflowConfig } from '../../config/metaflowConfig';
 import { resolveUsername } from '../../config/username';
@@ -12,12 +11,11 @@ import { azureDatastoreConfig, datastoreKind } from '../../datastore/azure/azure
 import type { AzureStorageFactory } from '../../datastore/azure/runnerAzureStorage';
 import type { FlowInfo } from '../../flow/types';
 import { KUBERNETES_SETTINGS } from '../../kube/kubernetesSettings';
-import { POD_LOADER_MODULE_FILE } from '../../kube/podContract';
-import { buildCodePackage, CODE_PACKAGE_MAX_MB_SETTING, DEFAULT_CODE_PACKAGE_MAX_MB, uploadCodePackage } from '../../runtime/codePackage';
 import { projectSystemTags } from '../../runtime/projectTags';
+import { publishCodePackage, readPodLoaderSource } from '../deployCodePackage';
 import type { DeployProblem } from '../deployProblem';
 import { type ProjectNaming, resolveWorkflowName, sensorName } from '../names';
-import { productionNamespace, resolveProductionToken, TokenStore } from '../productionToken';
+import { productionNamespace, productionTokenFolder, resolveProductionToken, TokenStore } from '../productionToken';
 import { type ArgoClient, type ArgoKind } from './argoClient';
 import { type FieldChange, manifestChanges } from './argoManifestDiff';
 import type { ManifestValidator } from './argoSchemaCheck';
@@ -110,11 +108,6 @@ function refuse(message: string): ArgoPrepareOutcome {
   return { ok: false, problems: [{ target: 'argo-workflows', message }] };
 }
 
-/** Where Metaflow keeps a user's production tokens: $METAFLOW_HOME, else ~/.metaflowconfig. */
-export function argoTokenFolder(env: NodeJS.ProcessEnv, homeDir: string): string {
-  return env.METAFLOW_HOME || path.join(homeDir, '.metaflowconfig');
-}
-
 export function argoProject(flow: FlowInfo, user: string, env: NodeJS.ProcessEnv): ProjectNaming | undefined {
   const tags = projectSystemTags(flow, user, env);
   const project = tags.find((t) => t.startsWith('project:'))?.slice('project:'.length);
@@ -176,7 +169,7 @@ export async function prepareArgoDeployment(req: ArgoDeployRequest): Promise<Arg
     if (hasEvents) throw err;
   }
 
-  const tokenFolder = argoTokenFolder(req.env, req.homeDir);
+  const tokenFolder = productionTokenFolder(req.env, req.homeDir);
   const store = new TokenStore(tokenFolder);
   const stored = store.load(naming.tokenPrefix);
   const deployedAnnotations = annotationsOf(deployedTemplate);
@@ -194,10 +187,7 @@ export async function prepareArgoDeployment(req: ArgoDeployRequest): Promise<Arg
   });
   if ('problem' in token) return refuse(token.problem);
 
-  const maxMb = Number(config.getString(CODE_PACKAGE_MAX_MB_SETTING) ?? DEFAULT_CODE_PACKAGE_MAX_MB);
-  const pkg = await buildCodePackage({ flowDir: path.dirname(req.flowFile), embeddedPythonDir: req.embeddedPythonDir, maxBytes: maxMb * 1024 * 1024 });
-  const upload = await uploadCodePackage(req.azureStorage(azure), req.flow.name, pkg);
-  const codePackageUrl = `${azure.sysroot}/${upload.key}`;
+  const pkg = await publishCodePackage({ config, flowFile: req.flowFile, flowName: req.flow.name, embeddedPythonDir: req.embeddedPythonDir, storage: req.azureStorage(azure), sysroot: azure.sysroot });
   const compiled = compileArgo(req.flow, {
     config: settings,
     name: req.options.name,
@@ -210,8 +200,8 @@ export async function prepareArgoDeployment(req: ArgoDeployRequest): Promise<Arg
     productionToken: token.token,
     user: owner,
     deploymentTimestamp: (req.now ?? new Date()).toISOString(),
-    codePackage: { sha: pkg.sha, url: codePackageUrl },
-    podLoaderSource: fs.readFileSync(path.join(req.embeddedPythonDir, POD_LOADER_MODULE_FILE), 'utf8'),
+    codePackage: { sha: pkg.sha, url: pkg.url },
+    podLoaderSource: readPodLoaderSource(req.embeddedPythonDir),
     flowFile: path.basename(req.flowFile),
   });
   if (compiled.problems.length > 0) return { ok: false, problems: compiled.problems };
@@ -244,8 +234,8 @@ export async function prepareArgoDeployment(req: ArgoDeployRequest): Promise<Arg
       runNamespace: productionNamespace(token.token),
       manifests,
       objects,
-      packageUploaded: upload.uploaded,
-      codePackageUrl,
+      packageUploaded: pkg.uploaded,
+      codePackageUrl: pkg.url,
       tokenFolder,
     },
   };
