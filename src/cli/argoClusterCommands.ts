@@ -12,13 +12,13 @@ import { deleteDeployment, type DeploymentRef, deploymentStatus, setScheduleSusp
 import { argoSchemaValidator, pinnedArgoValidator } from '../deploy/argo/argoSchemaCheck';
 import { formatDeployProblem } from '../deploy/deployProblem';
 import { resolveWorkflowName } from '../deploy/names';
-import { analyzeFile } from '../flow/analyzeFile';
-import { createFlowAnalyzer } from '../flow/analyzer';
 import type { FlowInfo } from '../flow/types';
 import { locateEmbeddedPython } from '../runtime/embeddedPython';
 import { extractParameters } from '../runtime/parameterValues';
-import { intOption, lastOption, type OptionTypes, parseVerbArgs, type ParsedArgs } from './args';
+import { lastOption, type OptionTypes, parseVerbArgs, type ParsedArgs } from './args';
 import { type CliCommand, type CliIO, UsageError } from './command';
+import { argoDeployOptions, tokenFlags } from './deployOptions';
+import { loadFlowArgument } from './flowArgument';
 import { lazyAzureStorage } from './lazyAzure';
 import { lazyKubeClient } from './lazyKube';
 
@@ -32,21 +32,6 @@ const TARGET: OptionTypes = {
 
 /** Setting naming another schema file to validate manifests against (default: the pinned schema the build compiled). */
 const SCHEMA_SETTING = 'METAFLOW_STUDIO_ARGO_SCHEMA';
-
-export async function loadFlowForArgo(file: string, flowName: string | undefined, io: CliIO): Promise<{ flow: FlowInfo; full: string }> {
-  const full = path.resolve(io.cwd, file);
-  if (!fs.existsSync(full)) throw new Error(`${file}: no such file`);
-  const analyzer = await createFlowAnalyzer();
-  try {
-    const analysis = analyzeFile(analyzer, full);
-    const name = flowName ?? analysis.mainFlow ?? analysis.flows[0]?.name;
-    const flow = analysis.flows.find((f) => f.name === name);
-    if (!flow) throw new Error(`${file} defines no flow${flowName ? ` named '${flowName}'` : ''}`);
-    return { flow, full };
-  } finally {
-    analyzer.dispose();
-  }
-}
 
 function isArgoKubeApi(client: object): client is ArgoKubeApi {
   return ['createCustomObject', 'replaceCustomObject', 'getCustomObject', 'deleteCustomObject', 'listCustomObjects'].every((m) => typeof (client as Record<string, unknown>)[m] === 'function');
@@ -63,6 +48,8 @@ function openArgo(p: ParsedArgs, io: CliIO, config: MetaflowConfig, namespace: s
 interface Target {
   flow: FlowInfo;
   full: string;
+  /** FLOW.py as messages name it. */
+  label: string;
   config: MetaflowConfig;
   user: string;
   ref: DeploymentRef;
@@ -72,7 +59,7 @@ interface Target {
 async function target(p: ParsedArgs, io: CliIO): Promise<Target> {
   if (p.positional.length === 0) throw new UsageError('missing FLOW.py argument');
   if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
-  const { flow, full } = await loadFlowForArgo(p.positional[0], lastOption(p, 'flow'), io);
+  const { flow, full, label } = await loadFlowArgument(p.positional[0], lastOption(p, 'flow'), io);
   const config = MetaflowConfig.load({ env: io.env, startDir: path.dirname(full), homeDir: os.homedir() });
   const settings = argoSettings(config);
   const user = resolveUsername(io.env, config.getString('METAFLOW_USER'));
@@ -80,7 +67,7 @@ async function target(p: ParsedArgs, io: CliIO): Promise<Target> {
   if (naming.problem) throw new Error(naming.problem);
   const namespace = deploymentNamespace({ namespace: lastOption(p, 'namespace') }, settings);
   const ref = { name: naming.name, namespace, sensorNamespace: settings.METAFLOW_ARGO_EVENTS_SENSOR_NAMESPACE ?? namespace };
-  return { flow, full, config, user, ref, argo: openArgo(p, io, config, namespace) };
+  return { flow, full, label, config, user, ref, argo: openArgo(p, io, config, namespace) };
 }
 
 /** `argo-workflows create FLOW.py` without --only-json: deploy. Called by the create verb. */
@@ -91,17 +78,8 @@ export async function deployFromCli(p: ParsedArgs, io: CliIO): Promise<number> {
   const outcome = await prepareArgoDeployment({
     flowFile: t.full,
     flow: t.flow,
-    options: {
-      name: lastOption(p, 'name'),
-      namespace: lastOption(p, 'namespace'),
-      maxWorkers: intOption(p, 'max-workers'),
-      workflowTimeout: intOption(p, 'workflow-timeout'),
-      workflowPriority: lastOption(p, 'workflow-priority') === undefined ? undefined : Number(lastOption(p, 'workflow-priority')),
-      tags: p.options.get('tag') ?? [],
-    },
-    authorize: lastOption(p, 'authorize'),
-    newToken: lastOption(p, 'new-token'),
-    generateNewToken: p.flags.has('generate-new-token'),
+    options: argoDeployOptions(p),
+    ...tokenFlags(p),
     env: io.env,
     homeDir: os.homedir(),
     azureStorage: lazyAzureStorage,
@@ -109,9 +87,8 @@ export async function deployFromCli(p: ParsedArgs, io: CliIO): Promise<number> {
     argo: t.argo,
     validate: schemaFile ? argoSchemaValidator(schemaFile) : pinnedArgoValidator(),
   });
-  const label = path.relative(io.cwd, t.full) || p.positional[0];
   if (!outcome.ok) {
-    for (const problem of outcome.problems) io.stderr(`  ${formatDeployProblem(problem, label)}\n`);
+    for (const problem of outcome.problems) io.stderr(`  ${formatDeployProblem(problem, t.label)}\n`);
     io.stderr(`${t.flow.name} cannot be deployed to Argo Workflows; nothing was changed in the cluster.\n`);
     return 1;
   }
@@ -126,7 +103,7 @@ export async function deployFromCli(p: ParsedArgs, io: CliIO): Promise<number> {
   for (const line of describeReport(report, plan)) io.stdout(`${line}\n`);
   if (plan.tokenGenerated) io.stderr('A new production token was generated.\n');
   io.stderr(`The runs of this deployment are in the namespace ${plan.runNamespace}; in a notebook: namespace("${plan.runNamespace}")\n`);
-  io.stderr(`Trigger a run with: metaflow-studio argo-workflows trigger ${label}\n`);
+  io.stderr(`Trigger a run with: metaflow-studio argo-workflows trigger ${t.label}\n`);
   return 0;
 }
 
