@@ -37,6 +37,7 @@ import { RunStatusBar } from './vscode/statusBarRuns';
 import { TerminalEnvironment } from './vscode/terminalEnvironment';
 import { AzureSignIn, type AzureSignInApi } from './vscode/azureSignIn';
 import { AirflowCommand } from './vscode/airflowCommand';
+import type { DeployCommandDeps } from './vscode/deployCommandDeps';
 import { ArgoCommands } from './vscode/argoCommands';
 import { DeployDiagnostics } from './vscode/deployDiagnostics';
 import { KubernetesCommands } from './vscode/kubernetesCommands';
@@ -130,17 +131,20 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
   const runCompare = new RunCompareDocuments({ python: explorerPython, isTrusted: () => vscode.workspace.isTrusted });
   const explorerCommands = new ArtifactExplorerCommands({ explorer, previews, compare: runCompare, showRunInDag: (root, flow, runId) => showRunInDag({ index, panel, remote: (r) => explorer.remoteClient(r) }, root, flow, runId) });
 
-  const argo = new ArgoCommands({
+  const deployDeps: DeployCommandDeps = {
     documents,
     settings: editorDatastoreSettings,
     azureStorage: azureStorageFactory(() => azure.credential),
     embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'),
     env: process.env,
     isTrusted: () => vscode.workspace.isTrusted,
+    log: (line) => log.info(line),
+  };
+  const argo = new ArgoCommands({
+    ...deployDeps,
     clusters: async (target) => (await loadKube()).load(target),
     registry: runs,
     form: new RunForm(context.workspaceState),
-    log: (line) => log.info(line),
   });
 
   context.subscriptions.push(
@@ -176,15 +180,7 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
     azure,
     ...azure.register(),
     new DeployDiagnostics({ documents, settings: editorDatastoreSettings, env: process.env, log: (line) => log.warn(line) }),
-    ...new AirflowCommand({
-      documents,
-      settings: editorDatastoreSettings,
-      azureStorage: azureStorageFactory(() => azure.credential),
-      embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'),
-      env: process.env,
-      isTrusted: () => vscode.workspace.isTrusted,
-      log: (line) => log.info(line),
-    }).register(),
+    ...new AirflowCommand(deployDeps).register(),
     ...argo.register(),
   );
   return { artifactExplorer: explorer, documents, index, runs, runOutput, runDiagnostics, runStatusBar, interpreter, azure, kubernetes, argo };

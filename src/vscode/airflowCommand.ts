@@ -3,24 +3,14 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AzureStorageFactory } from '../datastore/azure/runnerAzureStorage';
 import { type AirflowDeployOutcome, createAirflowDag } from '../deploy/airflow/airflowDeployment';
 import { formatDeployProblem } from '../deploy/deployProblem';
 import type { FlowInfo } from '../flow/types';
-import type { FlowDocuments } from './flowDocuments';
+import type { DeployCommandDeps } from './deployCommandDeps';
 
 export const CREATE_AIRFLOW_DAG_COMMAND = 'metaflow.createAirflowDag';
 
-export interface AirflowCommandOptions {
-  documents: FlowDocuments;
-  /** Editor settings as METAFLOW_* names (datastore, Azure). */
-  settings: () => Record<string, string>;
-  azureStorage: AzureStorageFactory;
-  embeddedPythonDir: string;
-  env: NodeJS.ProcessEnv;
-  isTrusted: () => boolean;
-  log: (line: string) => void;
-}
+export type AirflowCommandOptions = DeployCommandDeps;
 
 export class AirflowCommand {
   constructor(private readonly options: AirflowCommandOptions) {}

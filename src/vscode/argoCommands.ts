@@ -8,7 +8,6 @@ import * as vscode from 'vscode';
 import { stringify as toYaml } from 'yaml';
 import { MetaflowConfig } from '../config/metaflowConfig';
 import { resolveUsername } from '../config/username';
-import type { AzureStorageFactory } from '../datastore/azure/runnerAzureStorage';
 import { ArgoClient, type ArgoKubeApi } from '../deploy/argo/argoClient';
 import { applyArgoDeployment, argoProject, argoSettings, type ArgoDeployPlan, type ArgoDeployReport, deploymentNamespace, describeReport, prepareArgoDeployment } from '../deploy/argo/argoDeploy';
 import { deleteDeployment, type DeploymentRef, setScheduleSuspended, triggerArgoWorkflow, type TriggerResult } from '../deploy/argo/argoLifecycle';
@@ -21,7 +20,7 @@ import type { RunRegistry } from '../runs/runRegistry';
 import { EventStream } from '../runtime/eventStream';
 import { extractParameters } from '../runtime/parameterValues';
 import type { RunHandle, RunResult } from '../runtime/scheduler';
-import type { FlowDocuments } from './flowDocuments';
+import type { DeployCommandDeps } from './deployCommandDeps';
 import { KUBECONFIG_SETTING, kubernetesEditorSettings, resolveKubernetesTarget } from './kubernetesSettings';
 import type { RunForm, RunFormValues } from './runForm';
 
@@ -35,19 +34,11 @@ export const ARGO_DOC_SCHEME = 'metaflow-argo';
 
 const DEPLOY = 'Deploy';
 
-export interface ArgoCommandsDeps {
-  documents: FlowDocuments;
-  /** Editor settings as METAFLOW_* names (datastore, Azure). */
-  settings: () => Record<string, string>;
-  azureStorage: AzureStorageFactory;
-  embeddedPythonDir: string;
-  env: NodeJS.ProcessEnv;
-  isTrusted: () => boolean;
+export interface ArgoCommandsDeps extends DeployCommandDeps {
   /** src/kube's KubeClient for the target (loaded on first use). */
   clusters: (target: { kubeconfigPath?: string; context?: string; namespace: string }) => Promise<ArgoKubeApi & { followLogs?: ArgoLogFollower }>;
   registry: Pick<RunRegistry, 'track'>;
   form: Pick<RunForm, 'ask'>;
-  log: (line: string) => void;
   /** Tests answer the confirmation themselves. */
   confirm?: (message: string, detail: string) => Promise<boolean>;
 }
