@@ -1,0 +1,177 @@
+// Deploy to Argo Workflows from the editor, end to end in the real extension host, against the Kubernetes
+// simulator (which validates every object against the pinned schemas) with the code package going to Azurite
+// over https+OAuth: the manifests are shown as YAML, the confirmation is answered through the extension's API
+// (a modal cannot be clicked from the extension host), the objects exist in the cluster; after an edit a second
+// deploy opens the diff against what is deployed; Trigger submits a Workflow with the parameter given and the run
+// is tracked by the run registry; Delete removes the objects.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ArgoDeployResult } from '../../src/vscode/argoCommands';
+import { applyClusterSettings, type ClusterServices, clearClusterSettings, signInWithAzureCli, startClusterServices } from './clusterHarness';
+import { api, closeAllEditors, waitFor } from './helpers';
+
+const FLOW = `from metaflow import FlowSpec, Parameter, schedule, step
+
+
+@schedule(daily=True)
+class NightlyReportFlow(FlowSpec):
+    alpha = Parameter("alpha", default=0.5, help="Smoothing.")
+
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+if __name__ == "__main__":
+    NightlyReportFlow()
+`;
+
+interface Confirmation {
+  message: string;
+  detail: string;
+}
+
+function tabs(): vscode.Tab[] {
+  return vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+}
+
+suite('Deploy to Argo Workflows, end to end', function () {
+  this.timeout(180_000);
+  let services: ClusterServices;
+  let signOut: (() => Promise<void>) | undefined;
+  let savedHome: string | undefined;
+  let flowUri: vscode.Uri;
+  const confirmations: Confirmation[] = [];
+  let answers: vscode.Disposable | undefined;
+  /** Where the first deploy put the objects. */
+  let namespace = '';
+
+  suiteSetup(async function () {
+    this.timeout(120_000);
+    const exports = await api();
+    services = await startClusterServices('argodeploy');
+    signOut = await signInWithAzureCli(services.dir);
+    await applyClusterSettings(services, { 'metaflow.kubernetes.image': 'python:3.11' });
+    // Production tokens are kept under METAFLOW_HOME (else ~/.metaflowconfig): a folder of this suite's.
+    savedHome = process.env.METAFLOW_HOME;
+    process.env.METAFLOW_HOME = path.join(services.dir, 'metaflow-home');
+    flowUri = services.writeFlow('nightly_report_flow.py', FLOW);
+    answers = exports.argo.answerPrompts({
+      confirm: (message, detail) => {
+        confirmations.push({ message, detail });
+        return true;
+      },
+      form: () => ({ parameterArgs: ['--alpha', '0.9'], tags: [] }),
+    });
+  });
+
+  suiteTeardown(async () => {
+    answers?.dispose();
+    const exports = await api();
+    for (const run of exports.runs.active()) if (run.state.runId.startsWith('argo-')) run.handle.cancel();
+    if (savedHome === undefined) delete process.env.METAFLOW_HOME;
+    else process.env.METAFLOW_HOME = savedHome;
+    await closeAllEditors();
+    await clearClusterSettings();
+    await signOut?.();
+    await services?.stop();
+  });
+
+  test('the first deploy shows every manifest as YAML, asks, and creates the WorkflowTemplate and CronWorkflow in the cluster', async () => {
+    const result = await vscode.commands.executeCommand<ArgoDeployResult>('metaflow.deployToArgoWorkflows', flowUri);
+    assert.equal(result.error, undefined, result.error);
+    assert.ok(result.plan && result.report, 'the deploy was planned and applied');
+    const { plan } = result;
+    namespace = plan.namespace;
+    assert.deepEqual(plan.objects.map((o) => `${o.kind}:${o.action}`), ['WorkflowTemplate:create', 'CronWorkflow:create']);
+
+    // The manifests, as one YAML document per object, in an editor.
+    const manifests = result.shown.map((u) => vscode.Uri.parse(u)).find((u) => u.path.endsWith('/manifests.yaml'));
+    assert.ok(manifests, result.shown.join(', '));
+    assert.ok(tabs().some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === manifests.toString()), 'the manifests are shown');
+    const yaml = (await vscode.workspace.openTextDocument(manifests)).getText();
+    assert.match(yaml, /^kind: WorkflowTemplate$/m);
+    assert.match(yaml, /^kind: CronWorkflow$/m);
+    assert.ok(yaml.includes(`name: ${plan.name}`), 'named as deployed');
+
+    // Confirmed once, naming the cluster and what it will do.
+    assert.equal(confirmations.length, 1);
+    assert.ok(confirmations[0].message.includes(`namespace ${plan.namespace} of cluster ${services.sim.contextName}`), confirmations[0].message);
+    assert.match(confirmations[0].detail, /WorkflowTemplate .*: create/);
+
+    const template = services.sim.get('WorkflowTemplate', plan.namespace, plan.name);
+    assert.ok(template, `WorkflowTemplate ${plan.namespace}/${plan.name} exists`);
+    const cron = services.sim.get('CronWorkflow', plan.namespace, plan.name);
+    assert.ok(cron, `CronWorkflow ${plan.namespace}/${plan.name} exists`);
+    const cronSpec = cron.spec as { schedule?: string; schedules?: string[]; workflowSpec: { workflowTemplateRef: { name: string } } };
+    assert.equal(cronSpec.workflowSpec.workflowTemplateRef.name, plan.name);
+    assert.ok((cronSpec.schedules ?? [cronSpec.schedule]).some((s) => s === '0 0 * * ?'), JSON.stringify(cronSpec));
+  });
+
+  test('after an edit, a second deploy opens the diff against the deployed template and replaces it', async () => {
+    const exports = await api();
+    const document = await vscode.workspace.openTextDocument(flowUri);
+    const edit = new vscode.WorkspaceEdit();
+    const at = document.getText().indexOf('default=0.5');
+    edit.replace(flowUri, new vscode.Range(document.positionAt(at), document.positionAt(at + 'default=0.5'.length)), 'default=0.75');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await document.save();
+    await waitFor('the edit analysed', async () => (await exports.documents.whenAnalysed(document))?.analysis.flows[0]?.parameters[0]?.default === 0.75);
+    confirmations.length = 0;
+
+    const result = await vscode.commands.executeCommand<ArgoDeployResult>('metaflow.deployToArgoWorkflows', flowUri);
+    assert.equal(result.error, undefined, result.error);
+    assert.ok(result.plan && result.report);
+    const template = result.plan.objects.find((o) => o.kind === 'WorkflowTemplate');
+    assert.equal(template?.action, 'replace');
+    assert.ok(template.changes.length > 0, 'the changed fields are named');
+
+    const diff = tabs().find((t) => t.input instanceof vscode.TabInputTextDiff);
+    assert.ok(diff, `a diff is open: ${tabs().map((t) => t.label).join(', ')}`);
+    const input = diff.input as vscode.TabInputTextDiff;
+    assert.ok(input.original.path.endsWith('/deployed-workflowtemplate.yaml'), input.original.toString());
+    const deployedText = (await vscode.workspace.openTextDocument(input.original)).getText();
+    const compiledText = (await vscode.workspace.openTextDocument(input.modified)).getText();
+    assert.ok(deployedText.includes('0.5') && !deployedText.includes('0.75'), 'the left side is what was deployed');
+    assert.ok(compiledText.includes('0.75'), 'the right side is the edited flow');
+    assert.equal(confirmations.length, 1);
+    assert.match(confirmations[0].detail, /WorkflowTemplate .*: replace \(\d+ fields\)/);
+
+    const stored = services.sim.get('WorkflowTemplate', result.plan.namespace, result.plan.name);
+    assert.ok(JSON.stringify(stored?.spec).includes('0.75'), 'the cluster holds the new template');
+  });
+
+  test('Trigger Argo Workflow submits a Workflow with the parameter given, and the run is tracked', async () => {
+    const exports = await api();
+    const result = await vscode.commands.executeCommand<{ workflowName: string; runId: string; namespace: string } | undefined>('metaflow.triggerArgoWorkflow', flowUri);
+    assert.ok(result, 'a Workflow was submitted');
+    assert.equal(result.runId, `argo-${result.workflowName}`);
+    const workflow = services.sim.get('Workflow', result.namespace, result.workflowName);
+    assert.ok(workflow, `Workflow ${result.namespace}/${result.workflowName} exists`);
+    const spec = workflow.spec as { workflowTemplateRef: { name: string }; arguments?: { parameters?: Array<{ name: string; value: string }> } };
+    assert.ok(result.workflowName.startsWith(`${spec.workflowTemplateRef.name}-`));
+    assert.deepEqual(spec.arguments?.parameters?.find((p) => p.name === 'alpha'), { name: 'alpha', value: '0.9' });
+    const run = await waitFor('the run in the registry', () => [...exports.runs.active(), ...exports.runs.recent()].find((r) => r.state.runId === result.runId));
+    assert.equal(run.state.flow, 'NightlyReportFlow');
+    assert.equal(run.flowFile, flowUri.fsPath);
+  });
+
+  test('Delete Argo Deployment removes the template and the schedule from the cluster', async () => {
+    confirmations.length = 0;
+    const before = services.sim.list('WorkflowTemplate', namespace).map((o) => o.metadata.name);
+    assert.equal(before.length, 1);
+    const deleted = await vscode.commands.executeCommand<string[] | undefined>('metaflow.deleteArgoDeployment', flowUri);
+    assert.ok(deleted, 'the deployment was deleted');
+    assert.equal(confirmations.length, 1, 'Delete asked first');
+    assert.ok(deleted.some((d) => d.includes('WorkflowTemplate')), deleted.join(', '));
+    assert.ok(deleted.some((d) => d.includes('CronWorkflow')), deleted.join(', '));
+    await waitFor('the objects gone', () => services.sim.list('WorkflowTemplate', namespace).length === 0 && services.sim.list('CronWorkflow', namespace).length === 0);
+    assert.ok(fs.existsSync(path.join(services.dir, 'metaflow-home')), 'the production token was kept under METAFLOW_HOME');
+  });
+});
