@@ -3,17 +3,15 @@ editor token endpoint credential (against a real HTTP server here), the credenti
 and how Azure SDK errors become Metaflow exceptions. Code needing the Azure SDK runs in Debian's
 /usr/bin/python3 (python3-azure), as the Azure tests' flows do."""
 
-import http.server
 import json
 import os
 import subprocess
 import sys
-import threading
 import unittest
 
+from test.python.azure_support import JsonServer, run_azure_json
 from test.python.harness import PYTHON_DIR
 
-AZURE_PYTHON = "/usr/bin/python3"
 sys.path.insert(0, PYTHON_DIR)
 
 from metaflow.exception import MetaflowException  # noqa: E402
@@ -26,10 +24,7 @@ def run_azure_python(code, env=None):
     for name in ("METAFLOW_STUDIO_AZURE_TOKEN_ENDPOINT", "METAFLOW_STUDIO_AZURE_TOKEN_SECRET", "METAFLOW_DEFAULT_AZURE_CLIENT_PROVIDER"):
         full_env.pop(name, None)
     full_env.update(env or {})
-    out = subprocess.run([AZURE_PYTHON, "-c", code], env=full_env, capture_output=True, text=True, timeout=120)
-    if out.returncode != 0:
-        raise AssertionError("azure python failed:\n%s" % out.stderr)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_azure_json(code, full_env)
 
 
 class TokenServer(object):
@@ -37,33 +32,20 @@ class TokenServer(object):
 
     def __init__(self, secret, answers):
         self.requests = []
-        server = self
+        self.secret = secret
+        self.answers = answers
+        self.server = JsonServer("GET", self.answer)
+        self.url = "%s/token" % self.server.origin
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                server.requests.append({"path": self.path, "secret": self.headers.get("X-Metaflow-Studio-Token-Secret")})
-                if self.headers.get("X-Metaflow-Studio-Token-Secret") != secret:
-                    status, body = 401, {"error": "unauthorized", "message": "wrong secret"}
-                else:
-                    status, body = answers.pop(0)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d/token" % self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+    def answer(self, handler):
+        given = handler.headers.get("X-Metaflow-Studio-Token-Secret")
+        self.requests.append({"path": handler.path, "secret": given})
+        if given != self.secret:
+            return 401, {"error": "unauthorized", "message": "wrong secret"}
+        return self.answers.pop(0)
 
     def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.server.close()
 
 
 GET_TWICE = r"""

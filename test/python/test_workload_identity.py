@@ -4,21 +4,18 @@ records what it is sent (Entra's client-credentials exchange with a jwt-bearer a
 Azure SDK runs in Debian's /usr/bin/python3, as the Azure tests' flows do."""
 
 import base64
-import http.server
 import json
 import os
 import shutil
-import ssl
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 import urllib.parse
 
+from test.python.azure_support import JsonServer, run_azure_json
 from test.python.harness import PYTHON_DIR
 
-AZURE_PYTHON = "/usr/bin/python3"
 TENANT = "0d6c3a2b-0000-4000-8000-000000000001"
 CLIENT = "5e2f0c1d-0000-4000-8000-000000000002"
 SUBJECT = "system:serviceaccount:ml:runner"
@@ -36,44 +33,26 @@ def federated_token(subject=SUBJECT, marker="1"):
 
 
 class Entra(object):
-    """The token endpoint: grants an assertion whose sub is SUBJECT, refuses others as Entra does."""
+    """Entra's token endpoint for a federated credential: grants a token only to the expected tenant, client
+    and assertion subject, as Entra does, and records each exchange."""
 
     def __init__(self, cert, key):
         self.requests = []
-        entra = self
+        self.server = JsonServer("POST", self.answer, tls=(cert, key))
+        self.authority = self.server.origin
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                form = dict(urllib.parse.parse_qsl(self.rfile.read(int(self.headers["content-length"])).decode()))
-                payload = form.get("client_assertion", "").split(".")[1]
-                claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-                entra.requests.append({"path": self.path, "form": form, "claims": claims})
-                if self.path != "/%s/oauth2/v2.0/token" % TENANT or form.get("client_id") != CLIENT or claims.get("sub") != SUBJECT:
-                    status, body = 401, {"error": "invalid_client", "error_codes": [700213], "error_description":
-                                         "AADSTS700213: No matching federated identity record found for presented assertion subject '%s'." % claims.get("sub")}
-                else:
-                    status, body = 200, {"token_type": "Bearer", "expires_in": 3600, "access_token": "granted-%s" % claims.get("marker")}
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(cert, key)
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.authority = "https://127.0.0.1:%d" % self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+    def answer(self, handler):
+        form = dict(urllib.parse.parse_qsl(handler.rfile.read(int(handler.headers["content-length"])).decode()))
+        payload = form.get("client_assertion", "").split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        self.requests.append({"path": handler.path, "form": form, "claims": claims})
+        if handler.path != "/%s/oauth2/v2.0/token" % TENANT or form.get("client_id") != CLIENT or claims.get("sub") != SUBJECT:
+            return 401, {"error": "invalid_client", "error_codes": [700213], "error_description":
+                         "AADSTS700213: No matching federated identity record found for presented assertion subject '%s'." % claims.get("sub")}
+        return 200, {"token_type": "Bearer", "expires_in": 3600, "access_token": "granted-%s" % claims.get("marker")}
 
     def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.server.close()
 
 
 class WorkloadIdentity(unittest.TestCase):
@@ -104,10 +83,7 @@ class WorkloadIdentity(unittest.TestCase):
                    AZURE_CLIENT_ID=CLIENT, AZURE_TENANT_ID=TENANT, AZURE_AUTHORITY_HOST=self.entra.authority)
         env.update(extra or {})
         env = dict((k, v) for k, v in env.items() if v is not None)
-        out = subprocess.run([AZURE_PYTHON, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-        if out.returncode != 0:
-            raise AssertionError("azure python failed:\n%s" % out.stderr)
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        return run_azure_json(code, env)
 
     def test_the_loader_exchanges_the_token_file_and_reads_it_again_for_each_request(self):
         rotate = "open(%r, 'w').write(%r)" % (self.token_file, federated_token(marker="2"))
