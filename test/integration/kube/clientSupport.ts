@@ -4,27 +4,10 @@ import type { KubeClient } from '../../../src/kube/kubeClient';
 import { buildTaskJob } from '../../../src/kube/jobSpec';
 import type { KubernetesAttributes } from '../../../src/kube/kubernetesAttributes';
 import { taskLabelSelector } from '../../../src/kube/podSpec';
+import { DEFAULT_TEST_ATTRIBUTES } from '../../support/kubernetesAttributes';
 
-export const ATTRIBUTES: KubernetesAttributes = {
-  cpu: '1',
-  memory: '4096',
-  disk: '10240',
-  gpuVendor: 'nvidia',
-  image: 'python:3.11',
-  imagePullSecrets: [],
-  namespace: 'default',
-  secrets: [],
-  nodeSelector: {},
-  tolerations: [],
-  labels: {},
-  annotations: {},
-  useTmpfs: false,
-  tmpfsTempdir: true,
-  tmpfsPath: '/metaflow_temp',
-  persistentVolumeClaims: {},
-  qos: 'Burstable',
-  timeoutSeconds: 600,
-};
+/** A task's attributes with a short run-time limit: a test's pod never outlives its test. */
+export const ATTRIBUTES: KubernetesAttributes = { ...DEFAULT_TEST_ATTRIBUTES, timeoutSeconds: 600 };
 
 let counter = 0;
 

@@ -6,31 +6,12 @@ import type { KubernetesAttributes } from '../../../src/kube/kubernetesAttribute
 import { POD_ENV, TERMINATION_MESSAGE_PATH } from '../../../src/kube/podContract';
 import { runLabelSelector, taskLabelSelector } from '../../../src/kube/podSpec';
 import { SchemaValidator } from '../../support/kubeSim/schemaValidator';
+import { DEFAULT_TEST_ATTRIBUTES } from '../../support/kubernetesAttributes';
 
-const BASE: KubernetesAttributes = {
-  cpu: '1',
-  memory: '4096',
-  disk: '10240',
-  gpuVendor: 'nvidia',
-  image: 'python:3.11',
-  imagePullSecrets: [],
-  namespace: 'default',
-  secrets: [],
-  nodeSelector: {},
-  tolerations: [],
-  labels: {},
-  annotations: {},
-  useTmpfs: false,
-  tmpfsTempdir: true,
-  tmpfsPath: '/metaflow_temp',
-  persistentVolumeClaims: {},
-  qos: 'Burstable',
-  timeoutSeconds: 432000,
-};
 
 function input(attributes: Partial<KubernetesAttributes>, extra: Partial<TaskJobInput> = {}): TaskJobInput {
   return {
-    attributes: { ...BASE, ...attributes },
+    attributes: { ...DEFAULT_TEST_ATTRIBUTES, ...attributes },
     flowName: 'TrainFlow',
     runId: '1733520000000000',
     step: 'train_model',
