@@ -2,10 +2,8 @@
 // OAuth), the DAG file names it and loads against the Airflow stand-ins, the production token is kept and
 // reused; refused flows print every problem from the command line and write nothing.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { AzureBlobStorage } from '../../../src/datastore/azure/azureBlobStorage';
 import type { AzureDatastoreConfig } from '../../../src/datastore/azure/azureConfig';
@@ -13,11 +11,10 @@ import { createAirflowDag } from '../../../src/deploy/airflow/airflowDeployment'
 import { createFlowAnalyzer } from '../../../src/flow/analyzer';
 import { analyzeFile } from '../../../src/flow/analyzeFile';
 import { type Azurite, azuriteRequestPolicies, azuriteTokenCredential, createAzuriteContainer, startAzurite } from '../../support/azurite';
-import { PYTHON_DIR, REPO_ROOT, testEnv, type Workspace, workspace, writeFlow } from '../runtime/harness';
+import { PYTHON_DIR, testEnv, type Workspace, workspace, writeFlow } from '../runtime/harness';
+import { cli } from './cliProcess';
 import { loadDag, writeStandIns } from '../../unit/deploy/airflow/airflowStandIns';
 
-const CLI = path.join(REPO_ROOT, 'src', 'cli.ts');
-const TSX = pathToFileURL(require.resolve('tsx', { paths: [REPO_ROOT] })).href;
 
 const FLOW = `from metaflow import FlowSpec, step, Parameter, retry
 
@@ -73,16 +70,6 @@ class SwitchFlow(FlowSpec):
         pass
 `;
 
-function cli(ws: Workspace, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: ws.dir, env: testEnv(ws, { NODE_OPTIONS: '', ...env }) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('airflow create', () => {
   let azurite: Azurite;

@@ -4,10 +4,9 @@
 // Workflow with JSON-encoded parameters; suspend, status and delete act on the same objects; a cluster
 // without Argo's resources is said plainly. The code package goes to Azurite over https.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { ArgoClient, ArgoNotInstalledError } from '../../../src/deploy/argo/argoClient';
 import { applyArgoDeployment, type ArgoDeployRequest, prepareArgoDeployment } from '../../../src/deploy/argo/argoDeploy';
@@ -25,10 +24,9 @@ import { KubeClient } from '../../../src/kube/kubeClient';
 import { type Azurite, azuriteRequestPolicies, azuriteTokenCredential, createAzuriteContainer, startAzurite } from '../../support/azurite';
 import { type KubeSimulator, startKubeSimulator } from '../../support/kubeSim';
 import { DEFAULT_SCHEMAS_DIR } from '../../support/kubeSim/schemaValidator';
-import { PYTHON_DIR, REPO_ROOT, testEnv, type Workspace, workspace, writeFlow } from '../runtime/harness';
+import { PYTHON_DIR, testEnv, type Workspace, workspace, writeFlow } from '../runtime/harness';
+import { cli } from './cliProcess';
 
-const CLI = path.join(REPO_ROOT, 'src', 'cli.ts');
-const TSX = pathToFileURL(require.resolve('tsx', { paths: [REPO_ROOT] })).href;
 
 function flowSource(extraTag: string): string {
   return `from metaflow import FlowSpec, step, Parameter, schedule, trigger
@@ -60,16 +58,6 @@ async function analyze(file: string): Promise<FlowInfo> {
   }
 }
 
-function cli(ws: Workspace, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: ws.dir, env: testEnv(ws, { NODE_OPTIONS: '', ...env }) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
