@@ -128,8 +128,11 @@ export async function clearClusterSettings(): Promise<void> {
 class SignedOutMicrosoftProvider implements vscode.AuthenticationProvider {
   private readonly changed = new vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>();
   readonly onDidChangeSessions = this.changed.event;
+  /** How many times the extension asked for a session. */
+  asked = 0;
 
   async getSessions(): Promise<vscode.AuthenticationSession[]> {
+    this.asked++;
     return [];
   }
 
@@ -178,13 +181,16 @@ export async function signInWithAzureCli(dir: string): Promise<() => Promise<voi
   const tenant = () => vscode.workspace.getConfiguration('metaflow.azure');
   await tenant().update('tenant', TENANT, vscode.ConfigurationTarget.Workspace);
   const undo = async () => {
+    const asked = provider.asked;
     await tenant().update('tenant', undefined, vscode.ConfigurationTarget.Workspace);
     for (const [name, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
-    // The chain built for the cleared tenant asks the editor's provider once more; let it find the placeholder.
-    await waitFor('the extension to see no account', () => azure.account === undefined);
+    // The chain built for the cleared tenant asks the editor's provider once more: that request must reach the
+    // placeholder, not start VS Code's own provider once the placeholder is gone.
+    if (placeholder) await waitFor('the extension to ask for a session again', () => provider.asked > asked, 10_000);
+    assert(azure.account === undefined, 'no account is left signed in');
     placeholder?.dispose();
     provider.dispose();
   };
@@ -195,4 +201,8 @@ export async function signInWithAzureCli(dir: string): Promise<() => Promise<voi
     await undo().catch(() => undefined);
     throw err;
   }
+}
+
+function assert(condition: boolean, message: string): void {
+  if (!condition) throw new Error(message);
 }
