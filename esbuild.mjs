@@ -16,8 +16,8 @@ const builds = [
   nodeBundleOptions({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', shebang: true }),
   // Loaded by the command line only for runs on Azure (src/cli/lazyAzure.ts).
   nodeBundleOptions({ ...common, entryPoints: ['src/cli/cliAzure.ts'], outfile: 'dist/cliAzure.js' }),
-  // Loaded by the command line only for runs with Kubernetes steps (src/cli/lazyKube.ts).
-  nodeBundleOptions({ ...common, entryPoints: ['src/cli/cliKube.ts'], outfile: 'dist/cliKube.js' }),
+  // The Kubernetes client, loaded by the extension and the command line when they first need a cluster (src/kube/loadKubeClient.ts).
+  nodeBundleOptions({ ...common, entryPoints: ['src/kube/kubeClient.ts'], outfile: 'dist/kubeClient.js' }),
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { createFlowAnalyzer } from './flow/analyzer';
+import { loadKubeClient } from './kube/loadKubeClient';
 import { FlowLayout } from './layout/flowLayout';
 import { DagPanelManager } from './vscode/dagPanel';
 import { FlowCodeLensProvider, SHOW_DAG_COMMAND } from './vscode/flowCodeLens';
@@ -93,7 +94,7 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
       return undefined;
     });
   // The Kubernetes client library loads when a run or command first needs a cluster, not at activation.
-  const loadKube = async () => (await import('./kube/kubeClient')).KubeClient;
+  const loadKube = async () => loadKubeClient();
   const runLauncher = new RunLauncher({
     runners: createRunnerFactory({
       analyzer: () => analyzer.load(),

@@ -16,10 +16,12 @@ export async function vsixJourney(shots: string): Promise<void> {
     const packaged = spawnSync(process.execPath, [vsce, 'package', '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: REPO_ROOT, encoding: 'utf8' });
     assert.equal(packaged.status, 0, `vsce package failed:\n${packaged.stdout}${packaged.stderr}`);
     const size = statSync(vsix).size;
-    assert.ok(size < 2_000_000, `the .vsix stays small (${size} bytes)`);
+    // The unminified build: the language service, layout, Azure SDKs, one lazily loaded copy of the Kubernetes client
+    // and the compiled Argo schema come to about 3 MB zipped (a `npm run package` build, minified, to about 2.2 MB).
+    assert.ok(size < 3_200_000, `the .vsix stays small (${size} bytes)`);
     const listed = spawnSync(process.execPath, [vsce, 'ls'], { cwd: REPO_ROOT, encoding: 'utf8' });
     const files = listed.stdout.split('\n').filter(Boolean);
-    for (const wanted of ['package.json', 'dist/extension.js', 'dist/tree-sitter.wasm', 'dist/tree-sitter-python.wasm', 'dist/webview/main.js']) {
+    for (const wanted of ['package.json', 'dist/extension.js', 'dist/kubeClient.js', 'dist/argoValidators.js', 'dist/tree-sitter.wasm', 'dist/tree-sitter-python.wasm', 'dist/webview/main.js']) {
       assert.ok(files.includes(wanted), `${wanted} is packaged`);
     }
     for (const file of files) assert.match(file, /^(dist|media)\/|^(package\.json|README\.md|CHANGELOG\.md|LICENSE(\.md|\.txt)?)$/, `unexpected file in the .vsix: ${file}`);
