@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type * as k8s from '@kubernetes/client-node';
 import { DEFAULT_UNSCHEDULABLE_MESSAGE, type KubeSimulator, startKubeSimulator } from '../../support/kubeSim';
-import { type Clients, clients, finishedJob, finishedPod, pythonJob, statusOf, waitFor } from './simClient';
+import { type Clients, clients, finishedJob, finishedPod, podsOf, pythonJob, statusOf, waitFor } from './simClient';
 
 async function eventsOf(c: Clients, pod: string): Promise<{ type?: string; reason?: string; message?: string; count?: number }[]> {
   return (await c.core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${pod}` })).items;
@@ -103,6 +103,40 @@ describe('Kubernetes simulator: faults', () => {
       assert.match(statusOf(e).message, /previous terminated container "main" in pod "no-previous-\w+" not found/);
       return true;
     });
+  });
+
+  it("a ResourceQuota refuses a Job's pod: 403 on a direct create, FailedCreate Events on the Job, no pod, and the pod once the quota allows it", async () => {
+    const quota = sim.faults.exceededQuota('team-memory', { resource: 'requests.memory', used: '1536Mi', limited: '2Gi', match: { namespace: 'default' } });
+    await assert.rejects(c.core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'direct' }, spec: { containers: [{ name: 'main', image: 'python:3.12', resources: { requests: { memory: '1Gi' } } }] } } }), (e) => {
+      assert.equal(statusOf(e).code, 403);
+      assert.equal(statusOf(e).reason, 'Forbidden');
+      assert.equal(statusOf(e).message, 'pods "direct" is forbidden: exceeded quota: team-memory, requested: requests.memory=1Gi, used: requests.memory=1536Mi, limited: requests.memory=2Gi');
+      return true;
+    });
+    await c.batch.createNamespacedJob({ namespace: 'default', body: pythonJob('quota', 'print(1)', { container: { resources: { requests: { memory: '600M' } } } }) });
+    const jobEvents = async () => (await c.core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=quota' })).items.filter((e) => e.reason === 'FailedCreate');
+    const deadline = Date.now() + 10_000;
+    while ((await jobEvents()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const [failed] = await jobEvents();
+    assert.equal(failed?.type, 'Warning');
+    assert.equal(failed?.involvedObject.kind, 'Job');
+    assert.equal(failed?.source?.component, 'job-controller');
+    assert.match(failed?.message ?? '', /^Error creating: pods "quota-\w{5}" is forbidden: exceeded quota: team-memory, requested: requests\.memory=600M, used: requests\.memory=1536Mi, limited: requests\.memory=2Gi$/);
+    assert.deepEqual(await podsOf(c.core, 'quota'), []);
+    // The administrator raised the quota: the controller's next try creates the pod and the Job completes.
+    quota.remove();
+    const job = await finishedJob(c.kc, 'quota');
+    assert.ok(job.status?.conditions?.some((x) => x.type === 'Complete' && x.status === 'True'));
+  });
+
+  it('a ResourceQuota counting Jobs refuses the Job itself with 403 Forbidden', async () => {
+    sim.faults.exceededQuota('job-count', { resource: 'count/jobs.batch', used: '5', limited: '5', match: { namespace: 'default' } });
+    await assert.rejects(c.batch.createNamespacedJob({ namespace: 'default', body: pythonJob('counted', 'print(1)') }), (e) => {
+      assert.equal(statusOf(e).code, 403);
+      assert.equal(statusOf(e).message, 'jobs.batch "counted" is forbidden: exceeded quota: job-count, requested: count/jobs.batch=1, used: count/jobs.batch=5, limited: count/jobs.batch=5');
+      return true;
+    });
+    assert.equal(sim.get('Job', 'default', 'counted'), undefined);
   });
 
   it('API 5xx and 429: the next N matching requests fail with a Status, 429 with Retry-After', async () => {

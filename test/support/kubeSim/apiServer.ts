@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { defaultJob, defaultPodSpec, qosClass, randomSuffix, validateLabels, validateName, validatePodSpec } from './defaults';
 import { apiGroup, apiGroupList, apiResourceList, coreApiVersions, SERVER_VERSION } from './discovery';
-import type { FaultInjector } from './faults';
+import { type FaultInjector, quotaRefusal } from './faults';
 import { JOBS, type JobController, type PropagationPolicy } from './jobController';
 import { type Kubelet, PODS, SERVICE_ACCOUNTS } from './kubelet';
 import type { KubeObject, ObjectStore } from './objectStore';
@@ -281,6 +281,7 @@ export class ApiServer {
       if (!spec?.template?.spec) throw invalid('Job', 'batch', object.metadata.name!, [{ reason: 'FieldValueRequired', field: 'spec.template.spec.containers', message: 'Required value' }]);
       const causes = [...validatePodSpec(spec.template.spec, 'spec.template.spec'), ...defaultJob(object)];
       if (causes.length) throw invalid('Job', 'batch', object.metadata.name!, causes);
+      this.checkQuota(object);
       object.status = {};
     }
     if (type.kind === 'Pod') this.admitPod(object);
@@ -298,10 +299,19 @@ export class ApiServer {
       throw new ApiError(failure(403, 'Forbidden', `pods "${pod.metadata.name}" is forbidden: error looking up service account ${ns}/${spec.serviceAccountName}: serviceaccount "${spec.serviceAccountName}" not found`, { name: pod.metadata.name, kind: 'pods' }));
     }
     injectWorkloadIdentity(pod, sa, this.deps.workloadIdentity);
+    this.checkQuota(pod);
     pod.status = { phase: 'Pending', qosClass: qosClass(spec) };
   }
 
-  /** Creates a pod as if POSTed (the job controller's path): admission, then storage. */
+  /** The ResourceQuota admission plugin: the last word, after defaulting and the mutating plugins. */
+  private checkQuota(object: KubeObject): void {
+    const quota = this.deps.faults.quotaFault(object);
+    if (!quota) return;
+    const job = object.kind === 'Job';
+    throw new ApiError(failure(403, 'Forbidden', quotaRefusal(quota, object), { name: object.metadata.name, ...(job ? { group: 'batch' } : {}), kind: job ? 'jobs' : 'pods' }));
+  }
+
+    /** Creates a pod as if POSTed (the job controller's path): admission, then storage. */
   createPod(pod: KubeObject): KubeObject {
     pod.metadata.uid = randomUUID();
     this.admitPod(pod);

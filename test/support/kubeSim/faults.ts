@@ -33,6 +33,38 @@ export interface ApiFault {
   message?: string;
 }
 
+/**
+ * A ResourceQuota that refuses what matches it. `resource` names what the quota counts: a compute resource
+ * (`requests.memory`, `limits.cpu`, ...), refused when a pod is created, or `count/jobs.batch`, refused when a
+ * Job is created. `used` and `limited` are what the quota's status shows.
+ */
+export interface QuotaFault {
+  quota: string;
+  resource: string;
+  used: string;
+  limited: string;
+  match: PodMatch;
+}
+
+/** What `object`'s creation asks of the quota's resource: one Job, or its containers' requests (or limits) summed. */
+function requestedAmount(fault: QuotaFault, object: KubeObject): string {
+  if (fault.resource === 'count/jobs.batch') return '1';
+  const [kind, name] = fault.resource.includes('.') ? [fault.resource.slice(0, fault.resource.indexOf('.')), fault.resource.slice(fault.resource.indexOf('.') + 1)] : ['requests', fault.resource];
+  const containers = (object.spec as { containers?: { resources?: Record<string, Record<string, string> | undefined> }[] } | undefined)?.containers ?? [];
+  const values = containers.map((c) => c.resources?.[kind]?.[name]).filter((v): v is string => v !== undefined);
+  if (values.length <= 1) return values[0] ?? '0';
+  const parsed = values.map((v) => /^(\d+(?:\.\d+)?)(\D*)$/.exec(v));
+  if (parsed.every((m) => m && m[2] === parsed[0]![2])) return `${parsed.reduce((n, m) => n + Number(m![1]), 0)}${parsed[0]![2]}`;
+  return values.join('+');
+}
+
+/** The ResourceQuota admission plugin's refusal, word for word: `pods "x" is forbidden: exceeded quota: ...`. */
+export function quotaRefusal(fault: QuotaFault, object: KubeObject): string {
+  const what = object.kind === 'Job' ? 'jobs.batch' : 'pods';
+  const r = fault.resource;
+  return `${what} "${object.metadata.name}" is forbidden: exceeded quota: ${fault.quota}, requested: ${r}=${requestedAmount(fault, object)}, used: ${r}=${fault.used}, limited: ${r}=${fault.limited}`;
+}
+
 export const DEFAULT_UNSCHEDULABLE_MESSAGE = '0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.';
 
 export function matchesPod(match: PodMatch, pod: KubeObject): boolean {
@@ -49,6 +81,7 @@ export function matchesPod(match: PodMatch, pod: KubeObject): boolean {
 export class FaultInjector {
   private readonly podFaults = new Set<PodFault>();
   private readonly apiFaults = new Set<ApiFault>();
+  private readonly quotas = new Set<QuotaFault>();
 
   constructor(private readonly watchControl: { dropWatches(): number; compact(): void }) {}
 
@@ -101,6 +134,17 @@ export class FaultInjector {
     return { remove: () => this.apiFaults.delete(fault) };
   }
 
+  /**
+   * A ResourceQuota named `quota` refuses matching pods (or, with `resource: 'count/jobs.batch'`, Jobs) with
+   * the admission plugin's 403 `exceeded quota: ...`; a Job's pods refused this way leave the job controller's
+   * FailedCreate Events on the Job, as a real cluster does.
+   */
+  exceededQuota(quota: string, options: { resource?: string; used?: string; limited: string; match?: PodMatch }): Fault {
+    const fault: QuotaFault = { quota, resource: options.resource ?? 'requests.memory', used: options.used ?? '0', limited: options.limited, match: options.match ?? {} };
+    this.quotas.add(fault);
+    return { remove: () => this.quotas.delete(fault) };
+  }
+
   /** Closes every open watch connection (mid-stream, as a load balancer does); returns how many. */
   dropWatches(options: { expireHistory?: boolean } = {}): number {
     if (options.expireHistory) this.watchControl.compact();
@@ -110,6 +154,21 @@ export class FaultInjector {
   clear(): void {
     this.podFaults.clear();
     this.apiFaults.clear();
+    this.quotas.clear();
+  }
+
+  /** The quota that refuses creating `object` (a Pod, or a Job when a quota counts Jobs), if any. */
+  quotaFault(object: KubeObject): QuotaFault | undefined {
+    const job = object.kind === 'Job';
+    for (const fault of this.quotas) {
+      if ((fault.resource === 'count/jobs.batch') !== job) continue;
+      // A Job is matched as its pods would be: its template's containers and labels, its name as job-name.
+      const view: KubeObject = job
+        ? { ...object, metadata: { ...object.metadata, labels: { ...(object.metadata.labels ?? {}), 'job-name': object.metadata.name! } }, spec: (object.spec as { template?: { spec?: unknown } }).template?.spec as Record<string, unknown> }
+        : object;
+      if (matchesPod(fault.match, view)) return fault;
+    }
+    return undefined;
   }
 
   /** The fault of `kind` that applies to `pod`, if any. */

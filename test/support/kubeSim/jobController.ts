@@ -7,6 +7,7 @@ import type { Kubelet } from './kubelet';
 import { PODS, SERVICE_ACCOUNTS } from './kubelet';
 import { type Change, type KubeObject, nowRfc3339, type ObjectStore } from './objectStore';
 import { randomSuffix } from './defaults';
+import { ApiError } from './status';
 
 export const JOBS = 'batch/jobs';
 
@@ -96,7 +97,16 @@ export class JobController {
       this.addTimer(current, setTimeout(() => this.createPod(current), Math.max(this.options.podRetryDelayMs, 1000)));
       return;
     }
-    const created = this.podAdmission(pod);
+    let created: KubeObject;
+    try {
+      created = this.podAdmission(pod);
+    } catch (error) {
+      // An admission refusal (a ResourceQuota, a webhook): reported on the Job, and tried again later.
+      if (!(error instanceof ApiError)) throw error;
+      this.events.record(current, 'Warning', 'FailedCreate', `Error creating: ${error.message}`, SOURCE);
+      this.addTimer(current, setTimeout(() => this.createPod(current), Math.max(this.options.podRetryDelayMs, 1000)));
+      return;
+    }
     this.events.record(current, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, SOURCE);
     this.store.mutate(JOBS, current.metadata.namespace, current.metadata.name!, (j) => {
       const status = (j.status ??= {}) as JobStatus;
