@@ -146,6 +146,7 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
     clusters: async (target) => (await loadKube()).load(target),
     registry: runs,
     form: new RunForm(context.workspaceState),
+    state: context.workspaceState,
   });
 
   context.subscriptions.push(
@@ -181,7 +182,7 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
     azure,
     ...azure.register(),
     new DeployDiagnostics({ documents, settings: editorDatastoreSettings, env: process.env, log: (line) => log.warn(line) }),
-    ...new AirflowCommand(deployDeps).register(),
+    ...new AirflowCommand({ ...deployDeps, state: context.workspaceState }).register(),
     ...argo.register(),
   );
   return { artifactExplorer: explorer, documents, index, runs, runOutput, runDiagnostics, runStatusBar, interpreter, azure, kubernetes, argo };

@@ -1,5 +1,6 @@
-// "Metaflow: Create Airflow DAG": asks where to save (default `<flow>_dag.py` beside the flow), uploads the
-// code package to the Azure datastore and writes the DAG, or shows every reason the flow cannot be one.
+// "Metaflow: Create Airflow DAG": the deploy options (remembered per flow), where to save (default
+// `<flow>_dag.py` beside the flow), then uploads the code package to the Azure datastore and writes the DAG,
+// or shows every reason the flow cannot be one.
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -7,16 +8,40 @@ import { type AirflowDeployOutcome, createAirflowDag } from '../deploy/airflow/a
 import { formatDeployProblem } from '../deploy/deployProblem';
 import type { FlowInfo } from '../flow/types';
 import type { DeployCommandDeps } from './deployCommandDeps';
+import { checkGivenOptions, type DeployOptionValues, summarizeOptions, toAirflowOptions } from './deployOptionsModel';
+import { DeployOptionsPicker } from './deployOptionsPick';
 
 export const CREATE_AIRFLOW_DAG_COMMAND = 'metaflow.createAirflowDag';
 
-export type AirflowCommandOptions = DeployCommandDeps;
+export interface AirflowCommandOptions extends DeployCommandDeps {
+  /** Where each flow's deploy options are remembered (the workspace state). */
+  state: vscode.Memento;
+}
 
 export class AirflowCommand {
-  constructor(private readonly options: AirflowCommandOptions) {}
+  private readonly picker: DeployOptionsPicker;
+
+  constructor(private readonly options: AirflowCommandOptions) {
+    this.picker = new DeployOptionsPicker(options.state);
+  }
 
   register(): vscode.Disposable[] {
-    return [vscode.commands.registerCommand(CREATE_AIRFLOW_DAG_COMMAND, (uri?: unknown, target?: unknown) => this.run(uri, target))];
+    return [vscode.commands.registerCommand(CREATE_AIRFLOW_DAG_COMMAND, (uri?: unknown, target?: unknown, options?: unknown) => this.run(uri, target, options))];
+  }
+
+  /** Options given by the caller; else, when the caller named the DAG file, the remembered ones; else "Deploy options…". */
+  private async deployOptions(flowUri: vscode.Uri, flow: FlowInfo, target: unknown, given: unknown): Promise<DeployOptionValues | undefined> {
+    if (given !== undefined) {
+      const checked = checkGivenOptions('airflow', given);
+      if ('problem' in checked) {
+        void vscode.window.showErrorMessage(`Create Airflow DAG: ${checked.problem}`);
+        return undefined;
+      }
+      await this.picker.remember('airflow', flowUri, flow, checked.values);
+      return checked.values;
+    }
+    if (target instanceof vscode.Uri) return this.picker.remembered('airflow', flowUri, flow);
+    return this.picker.pick('airflow', flowUri, flow, `Create the Airflow DAG of ${flow.name}`, 'Create Airflow DAG');
   }
 
   private async pickFlow(document: vscode.TextDocument): Promise<FlowInfo | undefined> {
@@ -32,8 +57,8 @@ export class AirflowCommand {
     return flows.find((f) => f.name === picked);
   }
 
-  /** `uri`: the flow file (the active editor's by default); `target`: where to write, skipping the save dialog. */
-  async run(uri?: unknown, target?: unknown): Promise<AirflowDeployOutcome | undefined> {
+  /** `uri`: the flow file (the active editor's by default); `target`: where to write, skipping the save dialog; `given`: the deploy options. */
+  async run(uri?: unknown, target?: unknown, given?: unknown): Promise<AirflowDeployOutcome | undefined> {
     if (!this.options.isTrusted()) {
       void vscode.window.showErrorMessage('Creating an Airflow DAG uploads the flow\'s folder to the datastore; trust this workspace first.');
       return undefined;
@@ -47,6 +72,8 @@ export class AirflowCommand {
     if (document.isDirty) await document.save();
     const flow = await this.pickFlow(document);
     if (!flow) return undefined;
+    const values = await this.deployOptions(flowUri, flow, target, given);
+    if (!values) return undefined;
     const stem = path.basename(flowUri.fsPath, path.extname(flowUri.fsPath));
     const dagUri =
       target instanceof vscode.Uri
@@ -58,7 +85,7 @@ export class AirflowCommand {
         flowFile: flowUri.fsPath,
         flow,
         dagFile: dagUri.fsPath,
-        options: {},
+        options: toAirflowOptions(values),
         env: this.options.env,
         homeDir: os.homedir(),
         settings: this.options.settings(),
@@ -67,7 +94,8 @@ export class AirflowCommand {
       }).catch((err: unknown): AirflowDeployOutcome => ({ ok: false, problems: [{ target: 'airflow', message: err instanceof Error ? err.message : String(err) }] })),
     );
     if (outcome.ok) {
-      this.options.log(`Airflow DAG ${outcome.dagId} written to ${outcome.dagFile}; its runs are in ${outcome.namespace}.`);
+      this.options.log(`Airflow DAG ${outcome.dagId} written to ${outcome.dagFile} with ${summarizeOptions('airflow', values)}; its runs are in ${outcome.namespace}.`);
+      for (const note of outcome.notes) this.options.log(note);
       const open = await vscode.window.showInformationMessage(`Airflow DAG ${outcome.dagId} written to ${path.basename(outcome.dagFile)}. Its runs are in the namespace ${outcome.namespace}.`, 'Open');
       if (open === 'Open') await vscode.window.showTextDocument(vscode.Uri.file(outcome.dagFile));
     } else {

@@ -13,14 +13,18 @@ import { applyArgoDeployment, argoProject, argoSettings, type ArgoDeployPlan, ty
 import { deleteDeployment, type DeploymentRef, setScheduleSuspended, triggerArgoWorkflow, type TriggerResult } from '../deploy/argo/argoLifecycle';
 import { ArgoRunWatch } from '../deploy/argo/argoRunWatch';
 import { pinnedArgoValidator } from '../deploy/argo/argoSchemaCheck';
-import { formatDeployProblem } from '../deploy/deployProblem';
+import { type DeployProblem, formatDeployProblem } from '../deploy/deployProblem';
 import { resolveWorkflowName } from '../deploy/names';
+import { productionTokenFolder, resolveProductionToken, TokenStore } from '../deploy/productionToken';
 import type { FlowInfo } from '../flow/types';
 import type { RunRegistry } from '../runs/runRegistry';
 import { EventStream } from '../runtime/eventStream';
 import { extractParameters } from '../runtime/parameterValues';
 import type { RunHandle, RunResult } from '../runtime/scheduler';
+import { type ArgoAuthorization, askArgoAuthorization, type OwnershipRefusal } from './deployAuthorization';
 import type { DeployCommandDeps } from './deployCommandDeps';
+import { checkGivenOptions, type DeployOptionValues, summarizeOptions, toArgoOptions } from './deployOptionsModel';
+import { DeployOptionsPicker } from './deployOptionsPick';
 import { KUBECONFIG_SETTING, kubernetesEditorSettings, resolveKubernetesTarget } from './kubernetesSettings';
 import type { RunForm, RunFormValues } from './runForm';
 
@@ -41,12 +45,18 @@ export interface ArgoCommandsDeps extends DeployCommandDeps {
   form: Pick<RunForm, 'ask'>;
   /** Tests answer the confirmation themselves. */
   confirm?: (message: string, detail: string) => Promise<boolean>;
+  /** Where each flow's deploy options are remembered (the workspace state). */
+  state: vscode.Memento;
 }
 
 /** Answers given instead of asking: the deploy and delete confirmations, the trigger's run form (the extension's test API). */
 export interface ArgoPromptAnswers {
   confirm?: (message: string, detail: string) => boolean | Promise<boolean>;
   form?: (flow: FlowInfo) => RunFormValues | undefined | Promise<RunFormValues | undefined>;
+  /** The "Deploy options…" QuickPick: given the remembered options, the ones to deploy with (undefined: cancel). */
+  options?: (flow: FlowInfo, remembered: DeployOptionValues) => DeployOptionValues | undefined | Promise<DeployOptionValues | undefined>;
+  /** A deploy refused because another user's token owns the deployment: the token to authorize with, or undefined. */
+  authorize?: (refusal: OwnershipRefusal) => ArgoAuthorization | undefined | Promise<ArgoAuthorization | undefined>;
 }
 
 type ArgoLogFollower = (namespace: string, pod: string, container: string, onLine: (line: string) => void) => { stop(): void };
@@ -64,6 +74,7 @@ interface Target {
   flow: FlowInfo;
   config: MetaflowConfig;
   user: string;
+  naming: { name: string; tokenPrefix: string; isProject: boolean };
   ref: DeploymentRef;
   argo: ArgoClient;
   api: ArgoKubeApi & { followLogs?: ArgoLogFollower };
@@ -74,8 +85,11 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
   private answers: ArgoPromptAnswers = {};
+  private readonly picker: DeployOptionsPicker;
 
-  constructor(private readonly deps: ArgoCommandsDeps) {}
+  constructor(private readonly deps: ArgoCommandsDeps) {
+    this.picker = new DeployOptionsPicker(deps.state);
+  }
 
   /** Until disposed, the prompts are answered by `answers` instead of the user (a modal cannot be clicked from the extension host). */
   answerPrompts(answers: ArgoPromptAnswers): vscode.Disposable {
@@ -89,7 +103,7 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
     return [
       this.changed,
       vscode.workspace.registerTextDocumentContentProvider(ARGO_DOC_SCHEME, this),
-      vscode.commands.registerCommand(DEPLOY_ARGO_COMMAND, (uri?: unknown) => this.deploy(uri)),
+      vscode.commands.registerCommand(DEPLOY_ARGO_COMMAND, (uri?: unknown, options?: unknown) => this.deploy(uri, options)),
       vscode.commands.registerCommand(TRIGGER_ARGO_COMMAND, (uri?: unknown) => this.trigger(uri)),
       vscode.commands.registerCommand(SUSPEND_ARGO_COMMAND, (uri?: unknown) => this.suspend(uri, true)),
       vscode.commands.registerCommand(RESUME_ARGO_COMMAND, (uri?: unknown) => this.suspend(uri, false)),
@@ -138,10 +152,11 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
       baseDir: vscode.workspace.getWorkspaceFolder(flowUri)?.uri.fsPath,
     });
     const compilerSettings = argoSettings(config);
-    const namespace = deploymentNamespace({}, compilerSettings);
+    // Trigger, suspend and delete look where the last deploy from the editor put the flow.
+    const namespace = deploymentNamespace({ namespace: this.picker.remembered('argo', flowUri, flow).namespace }, compilerSettings);
     const api = await this.deps.clusters({ kubeconfigPath: cluster.kubeconfigPath, context: cluster.context, namespace });
     const ref = { name: naming.name, namespace, sensorNamespace: compilerSettings.METAFLOW_ARGO_EVENTS_SENSOR_NAMESPACE ?? namespace };
-    return { flowUri, flow, config, user, ref, argo: new ArgoClient(api), api };
+    return { flowUri, flow, config, user, naming, ref, argo: new ArgoClient(api), api };
   }
 
   private fail(what: string, err: unknown): string {
@@ -157,26 +172,74 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
     return (await vscode.window.showWarningMessage(message, { modal: true, detail }, DEPLOY)) === DEPLOY;
   }
 
-  async deploy(uri?: unknown): Promise<ArgoDeployResult> {
+  /** The options to deploy with: given by the caller, else answered by a test, else chosen in "Deploy options…". */
+  private async deployOptions(t: Target, given: unknown): Promise<DeployOptionValues | undefined> {
+    if (given !== undefined) {
+      const checked = checkGivenOptions('argo', given);
+      if ('problem' in checked) throw new Error(checked.problem);
+      await this.picker.remember('argo', t.flowUri, t.flow, checked.values);
+      return checked.values;
+    }
+    if (this.answers.options) {
+      const answered = await this.answers.options(t.flow, this.picker.remembered('argo', t.flowUri, t.flow));
+      if (answered) await this.picker.remember('argo', t.flowUri, t.flow, answered);
+      return answered;
+    }
+    return this.picker.pick('argo', t.flowUri, t.flow, `Deploy ${t.flow.name} to Argo Workflows`, 'Deploy');
+  }
+
+  /** The refusal is the production token's (another user's deployment), not the flow's: then it can be authorized. */
+  private async ownershipRefusal(t: Target, namespace: string, problems: DeployProblem[], authorize: string | undefined): Promise<OwnershipRefusal | undefined> {
+    if (problems.length !== 1 || problems[0].step !== undefined) return undefined;
+    const deployed = await t.argo.get('WorkflowTemplate', namespace, t.naming.name);
+    const annotations = ((deployed?.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {}) as Record<string, string>;
+    const token = annotations['metaflow/production_token'];
+    const owner = annotations['metaflow/owner'] ?? '';
+    if (!token) return undefined;
+    const stored = new TokenStore(productionTokenFolder(this.deps.env, os.homedir())).load(t.naming.tokenPrefix);
+    const resolved = resolveProductionToken({ ...t.naming, user: t.user, existing: { user: owner, token }, stored, authorize });
+    if (!('problem' in resolved) || resolved.problem !== problems[0].message) return undefined;
+    return { name: t.naming.name, namespace, owner, message: problems[0].message, retry: authorize !== undefined };
+  }
+
+  async deploy(uri?: unknown, givenOptions?: unknown): Promise<ArgoDeployResult> {
     const shown: string[] = [];
     try {
       const t = await this.target(uri, 'Deploy to Argo Workflows');
       if (!t) return { shown };
+      const values = await this.deployOptions(t, givenOptions);
+      if (!values) return { shown };
+      const options = toArgoOptions(values);
       const settings = { ...this.deps.settings(), ...kubernetesEditorSettings((s) => vscode.workspace.getConfiguration().get(s)) };
-      const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Preparing the Argo Workflows deployment of ${t.flow.name}` }, () =>
-        prepareArgoDeployment({
-          flowFile: t.flowUri.fsPath,
-          flow: t.flow,
-          options: {},
-          env: this.deps.env,
-          homeDir: os.homedir(),
-          settings,
-          azureStorage: this.deps.azureStorage,
-          embeddedPythonDir: this.deps.embeddedPythonDir,
-          argo: t.argo,
-          validate: pinnedArgoValidator(),
-        }),
-      );
+      const prepare = (authorization?: ArgoAuthorization) =>
+        vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Preparing the Argo Workflows deployment of ${t.flow.name}` }, () =>
+          prepareArgoDeployment({
+            flowFile: t.flowUri.fsPath,
+            flow: t.flow,
+            options,
+            authorize: authorization?.token,
+            generateNewToken: authorization?.generateNewToken,
+            env: this.deps.env,
+            homeDir: os.homedir(),
+            settings,
+            azureStorage: this.deps.azureStorage,
+            embeddedPythonDir: this.deps.embeddedPythonDir,
+            argo: t.argo,
+            validate: pinnedArgoValidator(),
+          }),
+        );
+      let authorization: ArgoAuthorization | undefined;
+      let outcome = await prepare();
+      // Another user's deployment: ask for its token (again if the one given was wrong) rather than stop.
+      for (let attempt = 0; !outcome.ok && attempt < 3; attempt++) {
+        const refusal = await this.ownershipRefusal(t, deploymentNamespace(options, argoSettings(t.config)), outcome.problems, authorization?.token);
+        if (!refusal) break;
+        this.deps.log(`Deploy to Argo Workflows: ${refusal.name} was deployed by ${refusal.owner}; asking for its production token.`);
+        const answered = this.answers.authorize ? await this.answers.authorize(refusal) : await askArgoAuthorization(refusal);
+        if (!answered) break;
+        authorization = answered;
+        outcome = await prepare(authorization);
+      }
       if (!outcome.ok) {
         const label = vscode.workspace.asRelativePath(t.flowUri);
         for (const p of outcome.problems) this.deps.log(formatDeployProblem(p, label));
@@ -199,7 +262,11 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
       await vscode.window.showTextDocument(next, { preview: false, preserveFocus: true });
       shown.push(next.toString());
       const actions = plan.objects.map((o) => `${o.kind} ${o.name}: ${o.action}${o.action === 'replace' ? ` (${o.changes.length} fields)` : ''}`).join('\n');
-      const ok = await this.confirm(`Deploy ${t.flow.name} to Argo Workflows in namespace ${plan.namespace} of cluster ${plan.contextName}?`, `${actions}\nRuns will be in the namespace ${plan.runNamespace}.`);
+      const tokenNote = plan.tokenGenerated && template?.deployed ? ' This is a new production token: the runs made so far stay in their old namespace.' : '';
+      const ok = await this.confirm(
+        `Deploy ${t.flow.name} to Argo Workflows in namespace ${plan.namespace} of cluster ${plan.contextName}?`,
+        `${actions}\nOptions: ${summarizeOptions('argo', values)}.\nRuns will be in the namespace ${plan.runNamespace}.${tokenNote}`,
+      );
       if (!ok) return { plan, shown };
       const report = await applyArgoDeployment(plan, t.argo);
       const lines = describeReport(report, plan);
