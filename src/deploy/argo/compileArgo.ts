@@ -76,6 +76,7 @@ export function compileArgo(flow: FlowInfo, options: ArgoCompileOptions): ArgoCo
     flowFile: options.flowFile,
     config: c,
     events,
+    autoEmitArgoEvents: options.autoEmitArgoEvents,
   };
   const pullSecrets = new Set<string>();
   const containers: Manifest[] = [];

@@ -41,6 +41,8 @@ export interface ContainerContext {
   config: Record<string, string | undefined>;
   /** @trigger / @trigger_on_finish events: each one's payload parameter reaches the pods as METAFLOW_ARGO_EVENT_PAYLOAD_<type>_<name>. */
   events?: FlowEvent[];
+  /** `--no-auto-emit-argo-events` makes this false: the steps publish no events when they succeed. */
+  autoEmitArgoEvents?: boolean;
 }
 
 const output = (name: string, file: string): Manifest => ({ name, valueFrom: { path: `${ARGO_OUTPUTS_DIR}/${file}` } });
@@ -87,6 +89,15 @@ function environment(d: StepDeployment, ctx: ContainerContext): Manifest[] {
   if (c.METAFLOW_CARD_AZUREROOT) vars.METAFLOW_CARD_AZUREROOT = c.METAFLOW_CARD_AZUREROOT;
   // The pod lists the payloads that are not `null` as the run's `execution-triggers` metadata.
   for (const e of ctx.events ?? []) vars[`METAFLOW_ARGO_EVENT_PAYLOAD_${e.type}_${e.sanitizedName}`] = `{{workflow.parameters.${e.sanitizedName}}}`;
+  // Where a succeeded step publishes its Argo Events (what @trigger_on_finish flows wait for): the in-cluster
+  // webhook when one is set, as Metaflow's containers get it. Service headers are secrets: pods get them
+  // through @kubernetes(secrets=...), never written into the manifest.
+  const webhook = c.METAFLOW_ARGO_EVENTS_INTERNAL_WEBHOOK_URL || c.METAFLOW_ARGO_EVENTS_WEBHOOK_URL;
+  if (webhook) {
+    vars.METAFLOW_ARGO_EVENTS_WEBHOOK_URL = webhook;
+    vars.METAFLOW_ARGO_EVENTS_WEBHOOK_AUTH = c.METAFLOW_ARGO_EVENTS_WEBHOOK_AUTH || 'none';
+  }
+  if (ctx.autoEmitArgoEvents === false) vars.METAFLOW_STUDIO_AUTO_EMIT_ARGO_EVENTS = '0';
   const env: Manifest[] = Object.keys(vars)
     .sort()
     .map((name) => ({ name, value: vars[name] }));

@@ -40,6 +40,8 @@ export interface ArgoCompileOptions extends ArgoCheckOptions {
   pythonVersion?: string;
   /** The flow file's name relative to the code package root. */
   flowFile: string;
+  /** `--auto-emit-argo-events/--no-auto-emit-argo-events` (default on): steps publish Metaflow's events when they succeed. */
+  autoEmitArgoEvents?: boolean;
 }
 
 export interface ArgoManifests {

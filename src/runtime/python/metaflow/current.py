@@ -61,6 +61,9 @@ class Current(object):
         extra = self.__dict__.get("_extra", {})
         if name in extra:
             return extra[name]
+        if name == "trigger":
+            # Set (metaflow.events.Trigger) only when events started the run; `if current.trigger:` stays valid otherwise.
+            return None
         if name == "card" and self.__dict__.get("_is_running"):
             # Metaflow fails such a step too (so a flow that runs here also runs there); say how to fix it.
             raise AttributeError(

@@ -204,25 +204,10 @@ def parameter_values(pairs):
 
 
 def execution_triggers(environ):
-    """The events that triggered this run, as Metaflow lists them in `execution-triggers`: a payload that
-    is not JSON still counts (its fields unknown), a `null` one does not."""
-    triggers = []
-    for key in sorted(environ):
-        if not key.startswith(EVENT_PAYLOAD_PREFIX) or environ[key] == "null":
-            continue
-        try:
-            payload = json.loads(environ[key])
-        except ValueError:
-            payload = {}
-        if not isinstance(payload, dict):
-            payload = {}
-        triggers.append({
-            "timestamp": payload.get("timestamp"),
-            "id": payload.get("id"),
-            "name": payload.get("name"),
-            "type": key[len(EVENT_PAYLOAD_PREFIX):].split("_", 1)[0],
-        })
-    return triggers
+    """The events that triggered this run, as Metaflow lists them in `execution-triggers`."""
+    from .argo_events import triggers_from_environ
+
+    return triggers_from_environ(environ)
 
 
 def check_argo_environment(environ):
@@ -240,7 +225,28 @@ def argo_metadata(environ, is_start, attempt):
     if triggers and is_start:
         data.append(("execution-triggers", json.dumps(triggers)))
     data += [(field, environ[var]) for field, var in ARGO_METADATA_ENV]
+    data.append(("auto-emit-argo-events", auto_emit_flag(environ)))
     return [(field, value, field, tags) for field, value in data]
+
+
+def auto_emit_flag(environ):
+    """`auto-emit-argo-events` as Metaflow records it: the decorator attribute its compiler sets, 1 or 0."""
+    from .argo_events import auto_emit_enabled
+
+    return 1 if auto_emit_enabled(environ) else 0
+
+
+def publish_step_events(loaded, args, tid, environ):
+    """Metaflow's events for the succeeded step (argo_events.emit_step_events); never fails the step."""
+    from .argo_events import emit_step_events
+    from .task_context import project_info
+
+    try:
+        project = project_info(loaded.flow_cls, loaded.graph.name, environ.get("METAFLOW_USER") or "argo-workflows")
+    except Exception as e:
+        sys.stderr.write("Unable to publish Argo Events for step %s: its @project names are not known: %s\n" % (args.step, e))
+        return []
+    return emit_step_events(loaded.graph.name, args.run_id, args.step, tid, loaded.graph.end_step, project, environ)
 
 
 def record_metadata(spec, data):
@@ -355,6 +361,7 @@ def run_step(argv, run_spec, package_dir, environ=None):
     `package_dir` is where the loader unpacked the code package."""
     from .flowloader import load_flow
     from .azure_datastore import open_backend
+    from .argo_events import install_trigger
 
     environ = os.environ if environ is None else environ
     args = parse_args(argv)
@@ -376,10 +383,12 @@ def run_step(argv, run_spec, package_dir, environ=None):
         result = run_spec(params_spec)
         if not result.get("ok"):
             return 1, result
+    install_trigger(environ)
     result = run_spec(step_spec, argo_metadata(environ, args.step == graph.start_step, args.retry_count))
     if not result.get("ok"):
         return 1, result
     write_outputs(args.outputs, graph[args.step], tid, result)
+    publish_step_events(loaded, args, tid, environ)
     return 0, result
 
 
