@@ -143,7 +143,7 @@ export function checkGivenOptions(kind: DeployKind, given: unknown): { values: D
   const values: DeployOptionValues = {};
   for (const [key, v] of Object.entries(given)) {
     if (!DEPLOY_OPTION_FIELDS_OF[kind].includes(key as DeployOptionField)) {
-      return { problem: `'${key}' is not a ${kind === 'argo' ? 'Argo Workflows' : 'Airflow'} deploy option; the options are ${DEPLOY_OPTION_FIELDS_OF[kind].join(', ')}.` };
+      return { problem: `'${key}' is not a deploy option of ${kind === 'argo' ? 'Argo Workflows' : 'Airflow'}; the options are ${DEPLOY_OPTION_FIELDS_OF[kind].join(', ')}.` };
     }
     const field = key as DeployOptionField;
     const text = Array.isArray(v) ? v.join(', ') : typeof v === 'boolean' ? (v ? 'yes' : 'no') : v === undefined || v === null ? '' : String(v);
