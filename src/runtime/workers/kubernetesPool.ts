@@ -222,8 +222,9 @@ export class KubernetesPool implements WorkerPool {
       task.job = created.metadata?.name;
     } catch (err) {
       const message = (err as Error).message;
-      const quota = quotaExceededMessage(message);
-      this.end(task, null, failure(quota ? 'ExceededQuota' : 'KubernetesLaunchError', quota ?? `cannot create the Job of ${this.pathspec(task)}: ${message}`, false));
+      // The client has already explained a quota refusal (reason ExceededQuota); a plain error may still carry one.
+      const quota = (err as { reason?: string }).reason === 'ExceededQuota' ? message : quotaExceededMessage(message);
+      this.end(task, null, failure(quota ? 'ExceededQuota' : 'KubernetesLaunchError', quota ? `${quota} (the Job of ${this.pathspec(task)} in namespace ${task.namespace})` : `cannot create the Job of ${this.pathspec(task)}: ${message}`, false));
       return;
     }
     if (!task.job) return;
@@ -380,7 +381,8 @@ export class KubernetesPool implements WorkerPool {
     const exitCode = terminated?.exitCode ?? null;
     let result = await this.readResult(terminated?.message);
     if (verdict.state === 'failed' && (!result || result.ok || !result.exception)) {
-      result = failure(verdict.reason ?? 'KubernetesPodFailure', `${verdict.message ?? 'the pod failed'} (pod ${task.pod?.metadata?.name ?? '?'} of Job ${task.job} in namespace ${task.namespace})`, verdict.retryable);
+      const where = task.pod?.metadata?.name ? `pod ${task.pod.metadata.name} of Job ${task.job}` : `Job ${task.job}, which has no pod`;
+      result = failure(verdict.reason ?? 'KubernetesPodFailure', `${verdict.message ?? 'the pod failed'} (${where} in namespace ${task.namespace})`, verdict.retryable);
     }
     if (verdict.state === 'succeeded' || verdict.state === 'failed') {
       const synced = await syncPodMetadata(this.options.storage, { flow: task.spec.flow_name, runId: task.spec.run_id, step: task.spec.step, taskId: task.spec.task_id, attempt: task.spec.attempt }, this.options.localRoot).catch(
