@@ -113,13 +113,14 @@ def step_event_names(flow_name, step, end_step, project):
     return names
 
 
-def step_event(name, flow_name, run_id, step, task_id, project):
+def step_event(name, flow_name, run_id, step, task_id, project, environ):
     """An ArgoEvent with the payload Metaflow's deployed steps publish (values as strings, as
     add_to_payload stores them; Sensors compare `auto-generated-by-metaflow` with 'True')."""
     from metaflow.plugins.argo.argo_events import ArgoEvent
 
     pathspec = "/".join((flow_name, str(run_id), step, str(task_id)))
     event = ArgoEvent(name=name)
+    event._environ = environ
     for key, value in (("id", pathspec), ("pathspec", pathspec), ("flow_name", flow_name), ("run_id", run_id),
                        ("step_name", step), ("task_id", task_id)):
         event.add_to_payload(key, value)
@@ -144,7 +145,7 @@ def emit_step_events(flow_name, run_id, step, task_id, end_step, project, enviro
         return []
     published = []
     for name in step_event_names(flow_name, step, end_step, project):
-        if step_event(name, flow_name, run_id, step, task_id, project).safe_publish(ignore_errors=True):
+        if step_event(name, flow_name, run_id, step, task_id, project, environ).safe_publish(ignore_errors=True):
             published.append(name)
     return published
 

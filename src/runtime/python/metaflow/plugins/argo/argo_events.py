@@ -38,6 +38,8 @@ class ArgoEvent(object):
         self._url = url
         self._payload = dict(payload or {})
         self._access_token = access_token
+        # The settings' source: the process environment, or the one a deployed step was started with.
+        self._environ = None
 
     def add_to_payload(self, key, value):
         """Sets `key` in the payload to `str(value)` (replacing it); returns the event."""
@@ -52,11 +54,12 @@ class ArgoEvent(object):
     def publish(self, payload=None, force=True, ignore_errors=True):
         """Sends the event and returns its id once the webhook accepted it. With `ignore_errors` a failure
         is written to stderr (and None returned); otherwise it raises ArgoEventException."""
-        if not force and not os.environ.get("ARGO_WORKFLOW_TEMPLATE"):
+        environ = os.environ if self._environ is None else self._environ
+        if not force and not environ.get("ARGO_WORKFLOW_TEMPLATE"):
             return self._fail("Argo Event (%s) was not published. Use ArgoEvent(...).publish(...) to force publish." % self._name,
                               ignore_errors)
         try:
-            return self._send(payload or {})
+            return self._send(payload or {}, environ)
         except Exception as e:
             return self._fail("Unable to publish Argo Event (%s): %s" % (self._name, e), ignore_errors)
 
@@ -66,17 +69,17 @@ class ArgoEvent(object):
         print(message, file=sys.stderr)
         return None
 
-    def _send(self, extra):
+    def _send(self, extra, environ):
         from metaflow_studio import argo_events as settings
 
-        url = self._url or settings.webhook_url()
+        url = self._url or settings.webhook_url(environ)
         if not url:
             raise settings.SettingError("no webhook URL: set METAFLOW_%s or pass url= to ArgoEvent" % settings.WEBHOOK_URL)
         headers = {"Content-Type": "application/json"}
         if self._access_token:
             headers["Authorization"] = "Bearer %s" % self._access_token
-        if settings.webhook_auth() == "service":
-            headers.update(settings.service_headers())
+        if settings.webhook_auth(environ) == "service":
+            headers.update(settings.service_headers(environ))
         body = {
             "name": self._name,
             "payload": dict(
@@ -91,7 +94,7 @@ class ArgoEvent(object):
             ),
         }
         request = urllib.request.Request(url, method="POST", headers=headers, data=json.dumps(body).encode("utf-8"))
-        attempts = settings.retry_count()
+        attempts = settings.retry_count(environ)
         for attempt in range(attempts):
             try:
                 urllib.request.urlopen(request, timeout=PUBLISH_TIMEOUT_SECONDS).close()
