@@ -3,12 +3,16 @@
 // over https+OAuth: the manifests are shown as YAML, the confirmation is answered through the extension's API
 // (a modal cannot be clicked from the extension host), the objects exist in the cluster; after an edit a second
 // deploy opens the diff against what is deployed; Trigger submits a Workflow with the parameter given and the run
-// is tracked by the run registry; Delete removes the objects.
+// is tracked by the run registry; Delete removes the objects. The deploy options chosen (answered through the
+// same API, as the "Deploy options…" QuickPick would) reach the manifests and are remembered per flow; a
+// deployment made by another user is refused until its production token is given, and can move to a new token.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ArgoDeployResult } from '../../src/vscode/argoCommands';
+import type { OwnershipRefusal } from '../../src/vscode/deployAuthorization';
+import type { DeployOptionValues } from '../../src/vscode/deployOptionsModel';
 import { applyClusterSettings, type ClusterServices, clearClusterSettings, signInWithAzureCli, startClusterServices } from './clusterHarness';
 import { api, closeAllEditors, waitFor } from './helpers';
 
@@ -32,6 +36,23 @@ if __name__ == "__main__":
     NightlyReportFlow()
 `;
 
+const OWNED_FLOW = `from metaflow import FlowSpec, step
+
+
+class SharedModelFlow(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+if __name__ == "__main__":
+    SharedModelFlow()
+`;
+
 interface Confirmation {
   message: string;
   detail: string;
@@ -49,6 +70,13 @@ suite('Deploy to Argo Workflows, end to end', function () {
   let flowUri: vscode.Uri;
   const confirmations: Confirmation[] = [];
   let answers: vscode.Disposable | undefined;
+  /** What the "Deploy options…" prompt answers (given what was remembered); by default, the remembered options. */
+  let chooseOptions: (remembered: DeployOptionValues) => DeployOptionValues | undefined = (remembered) => remembered;
+  const remembered: DeployOptionValues[] = [];
+  /** What the production token prompt answers for a refusal; by default, nothing (the deploy stays refused). */
+  let authorize: (refusal: OwnershipRefusal) => { token: string; generateNewToken?: boolean } | undefined = () => undefined;
+  const refusals: OwnershipRefusal[] = [];
+  let savedUser: string | undefined;
   /** Where the first deploy put the objects. */
   let namespace = '';
 
@@ -60,6 +88,7 @@ suite('Deploy to Argo Workflows, end to end', function () {
     await applyClusterSettings(services, { 'metaflow.kubernetes.image': 'python:3.11' });
     // Production tokens are kept under METAFLOW_HOME (else ~/.metaflowconfig): a folder of this suite's.
     savedHome = process.env.METAFLOW_HOME;
+    savedUser = process.env.METAFLOW_USER;
     process.env.METAFLOW_HOME = path.join(services.dir, 'metaflow-home');
     flowUri = services.writeFlow('nightly_report_flow.py', FLOW);
     answers = exports.argo.answerPrompts({
@@ -68,6 +97,14 @@ suite('Deploy to Argo Workflows, end to end', function () {
         return true;
       },
       form: () => ({ parameterArgs: ['--alpha', '0.9'], tags: [] }),
+      options: (_flow, given) => {
+        remembered.push(given);
+        return chooseOptions(given);
+      },
+      authorize: (refusal) => {
+        refusals.push(refusal);
+        return authorize(refusal);
+      },
     });
   });
 
@@ -77,6 +114,8 @@ suite('Deploy to Argo Workflows, end to end', function () {
     for (const run of exports.runs.active()) if (run.state.runId.startsWith('argo-')) run.handle.cancel();
     if (savedHome === undefined) delete process.env.METAFLOW_HOME;
     else process.env.METAFLOW_HOME = savedHome;
+    if (savedUser === undefined) delete process.env.METAFLOW_USER;
+    else process.env.METAFLOW_USER = savedUser;
     await closeAllEditors();
     await clearClusterSettings();
     await signOut?.();
@@ -173,5 +212,97 @@ suite('Deploy to Argo Workflows, end to end', function () {
     assert.ok(deleted.some((d) => d.includes('CronWorkflow')), deleted.join(', '));
     await waitFor('the objects gone', () => services.sim.list('WorkflowTemplate', namespace).length === 0 && services.sim.list('CronWorkflow', namespace).length === 0);
     assert.ok(fs.existsSync(path.join(services.dir, 'metaflow-home')), 'the production token was kept under METAFLOW_HOME');
+  });
+  test('the deploy options chosen reach the manifests (parallelism is max workers) and are offered again for this flow', async () => {
+    const chosen: DeployOptionValues = { maxWorkers: 7, workflowTimeout: 3600, workflowPriority: 5, tags: ['nightly', 'team:ml'] };
+    chooseOptions = () => chosen;
+    confirmations.length = 0;
+    remembered.length = 0;
+    const result = await vscode.commands.executeCommand<ArgoDeployResult>('metaflow.deployToArgoWorkflows', flowUri);
+    assert.equal(result.error, undefined, result.error);
+    assert.ok(result.plan && result.report);
+    const template = services.sim.get('WorkflowTemplate', result.plan.namespace, result.plan.name);
+    assert.ok(template, 'the template was created');
+    const spec = template.spec as { parallelism?: number; activeDeadlineSeconds?: number; priority?: number };
+    assert.equal(spec.parallelism, 7);
+    assert.equal(spec.activeDeadlineSeconds, 3600);
+    assert.equal(spec.priority, 5);
+    const annotations = (template.metadata as { annotations?: Record<string, string> }).annotations ?? {};
+    assert.deepEqual(JSON.parse(annotations['metaflow/tags'] ?? '[]'), ['nightly', 'team:ml']);
+    assert.match(confirmations[0].detail, /Options: max workers 7, workflow timeout \(seconds\) 3600, workflow priority 5, tags nightly, team:ml\./);
+
+    // The next deploy of this flow starts from what was chosen; going back to the defaults changes the template back.
+    chooseOptions = () => ({});
+    const again = await vscode.commands.executeCommand<ArgoDeployResult>('metaflow.deployToArgoWorkflows', flowUri);
+    assert.equal(again.error, undefined, again.error);
+    assert.deepEqual(remembered[1], chosen);
+    const reset = services.sim.get('WorkflowTemplate', result.plan.namespace, result.plan.name);
+    assert.equal((reset?.spec as { parallelism?: number }).parallelism, 100, "Metaflow's default max workers");
+
+    // Options given to the command by a caller are checked like typed ones.
+    const refused = await vscode.commands.executeCommand<ArgoDeployResult>('metaflow.deployToArgoWorkflows', flowUri, { maxWorkers: 0 });
+    assert.match(refused.error ?? '', /--max-workers\) must be a whole number of at least 1/);
+    chooseOptions = (given) => given;
+  });
+
+  test("another user's deployment is refused until its production token is given; then it is replaced under that token, or moved to a new one", async () => {
+    const owned = services.writeFlow('shared_model_flow.py', OWNED_FLOW);
+    process.env.METAFLOW_USER = 'alice';
+    process.env.METAFLOW_HOME = path.join(services.dir, 'alice-home');
+    const first = await vscode.commands.executeCommand<ArgoDeployResult>('metaflow.deployToArgoWorkflows', owned);
+    assert.equal(first.error, undefined, first.error);
+    assert.ok(first.plan && first.report);
+    const { name, namespace: ns, tokenPrefix } = first.plan;
+    const annotationsNow = () => (services.sim.get('WorkflowTemplate', ns, name)?.metadata as { annotations: Record<string, string> }).annotations;
+    const aliceToken = annotationsNow()['metaflow/production_token'];
+    assert.equal(annotationsNow()['metaflow/owner'], 'alice');
+    assert.equal(first.plan.runNamespace, `production:${aliceToken}`);
+
+    // Bob, without the token: asked, declines, and nothing changes.
+    process.env.METAFLOW_USER = 'bob';
+    process.env.METAFLOW_HOME = path.join(services.dir, 'bob-home');
+    refusals.length = 0;
+    authorize = () => undefined;
+    const refused = await vscode.commands.executeCommand<ArgoDeployResult>('metaflow.deployToArgoWorkflows', owned);
+    assert.match(refused.error ?? '', /was made by alice/);
+    assert.equal(refused.report, undefined);
+    assert.equal(refusals.length, 1);
+    assert.deepEqual({ owner: refusals[0].owner, name: refusals[0].name, retry: refusals[0].retry }, { owner: 'alice', name, retry: false });
+    assert.equal(annotationsNow()['metaflow/owner'], 'alice', 'the deployment is untouched');
+
+    // A wrong token is asked for again; the right one (as the namespace of its runs) deploys under it.
+    refusals.length = 0;
+    confirmations.length = 0;
+    authorize = (refusal) => ({ token: refusal.retry ? `production:${aliceToken}` : 'not-the-token' });
+    const authorized = await vscode.commands.executeCommand<ArgoDeployResult>('metaflow.deployToArgoWorkflows', owned);
+    assert.equal(authorized.error, undefined, authorized.error);
+    assert.ok(authorized.plan && authorized.report, 'deployed after the token was given');
+    assert.deepEqual(refusals.map((r) => r.retry), [false, true]);
+    assert.equal(authorized.plan.runNamespace, `production:${aliceToken}`);
+    assert.equal(annotationsNow()['metaflow/owner'], 'bob');
+    assert.equal(annotationsNow()['metaflow/production_token'], aliceToken);
+    assert.equal(confirmations.length, 1);
+    assert.ok(!confirmations[0].detail.includes('new production token'), confirmations[0].detail);
+    // Kept where Metaflow keeps production tokens, so Bob's next deploy needs no token.
+    const bobStored = JSON.parse(fs.readFileSync(path.join(services.dir, 'bob-home', tokenPrefix), 'utf8')) as { production_token: string };
+    assert.equal(bobStored.production_token, aliceToken);
+
+    // Carol, with the token, moves the deployment to a new one: a new namespace for its runs.
+    process.env.METAFLOW_USER = 'carol';
+    process.env.METAFLOW_HOME = path.join(services.dir, 'carol-home');
+    refusals.length = 0;
+    confirmations.length = 0;
+    authorize = () => ({ token: aliceToken, generateNewToken: true });
+    const moved = await vscode.commands.executeCommand<ArgoDeployResult>('metaflow.deployToArgoWorkflows', owned);
+    assert.equal(moved.error, undefined, moved.error);
+    assert.ok(moved.plan && moved.report);
+    assert.equal(refusals.length, 1);
+    assert.equal(moved.plan.tokenGenerated, true);
+    const newToken = annotationsNow()['metaflow/production_token'];
+    assert.notEqual(newToken, aliceToken);
+    assert.equal(moved.plan.runNamespace, `production:${newToken}`);
+    assert.equal(annotationsNow()['metaflow/owner'], 'carol');
+    assert.match(confirmations[0].detail, /new production token: the runs made so far stay in their old namespace/);
+    authorize = () => undefined;
   });
 });
