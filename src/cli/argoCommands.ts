@@ -33,7 +33,7 @@ const createCommand: CliCommand = {
   summary: 'Deploy a flow to Argo Workflows (--only-json prints the manifests without a cluster)',
   usage:
     'argo-workflows create FLOW.py [--only-json [--output json|yaml]] [--kubernetes-context C] [--flow NAME] [--name N] [--namespace NS] [--max-workers N] [--workflow-timeout S] ' +
-    '[--workflow-priority P] [--tag T]... [--authorize T | --generate-new-token | --new-token T]',
+    '[--workflow-priority P] [--tag T]... [--no-auto-emit-argo-events] [--authorize T | --generate-new-token | --new-token T]',
   async run(args, io) {
     const p = parseVerbArgs(
       args,
@@ -47,6 +47,7 @@ const createCommand: CliCommand = {
         'workflow-timeout': { type: 'string' },
         'workflow-priority': { type: 'string' },
         tag: { type: 'string' },
+        'no-auto-emit-argo-events': { type: 'boolean' },
         ...TOKEN_OPTIONS,
         ...ARGO_TARGET_OPTIONS,
       },

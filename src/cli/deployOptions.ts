@@ -22,5 +22,6 @@ export function argoDeployOptions(p: ParsedArgs): ArgoDeployOptions {
     workflowTimeout: intOption(p, 'workflow-timeout'),
     workflowPriority: priority === undefined ? undefined : Number(priority),
     tags: p.options.get('tag') ?? [],
+    autoEmitArgoEvents: p.flags.has('no-auto-emit-argo-events') ? false : undefined,
   };
 }

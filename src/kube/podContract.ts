@@ -46,6 +46,8 @@ export const POD_ENV = {
   terminationMessagePath: 'METAFLOW_STUDIO_TERMINATION_MESSAGE_PATH',
   /** Set to `1` in every pod Metaflow Studio starts (Metaflow's `METAFLOW_KUBERNETES_WORKLOAD`). */
   kubernetesWorkload: 'METAFLOW_KUBERNETES_WORKLOAD',
+  /** mode argo: `0` when the deployment asked its steps not to publish Argo Events (`--no-auto-emit-argo-events`). */
+  autoEmitArgoEvents: 'METAFLOW_STUDIO_AUTO_EMIT_ARGO_EVENTS',
 } as const;
 
 export const POD_MODES = ['task', 'argo'] as const;

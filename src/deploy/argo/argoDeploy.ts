@@ -45,6 +45,8 @@ export interface ArgoDeployOptions {
   workflowTimeout?: number;
   workflowPriority?: number;
   tags?: string[];
+  /** False: deployed steps publish no Argo Events (`--no-auto-emit-argo-events`); Metaflow's default is on. */
+  autoEmitArgoEvents?: boolean;
 }
 
 export interface ArgoDeployRequest {
@@ -197,6 +199,7 @@ export async function prepareArgoDeployment(req: ArgoDeployRequest): Promise<Arg
     workflowTimeout: req.options.workflowTimeout,
     workflowPriority: req.options.workflowPriority,
     tags: req.options.tags ?? [],
+    autoEmitArgoEvents: req.options.autoEmitArgoEvents,
     productionToken: token.token,
     user: owner,
     deploymentTimestamp: (req.now ?? new Date()).toISOString(),

@@ -97,7 +97,7 @@ function environment(d: StepDeployment, ctx: ContainerContext): Manifest[] {
     vars.METAFLOW_ARGO_EVENTS_WEBHOOK_URL = webhook;
     vars.METAFLOW_ARGO_EVENTS_WEBHOOK_AUTH = c.METAFLOW_ARGO_EVENTS_WEBHOOK_AUTH || 'none';
   }
-  if (ctx.autoEmitArgoEvents === false) vars.METAFLOW_STUDIO_AUTO_EMIT_ARGO_EVENTS = '0';
+  if (ctx.autoEmitArgoEvents === false) vars[POD_ENV.autoEmitArgoEvents] = '0';
   const env: Manifest[] = Object.keys(vars)
     .sort()
     .map((name) => ({ name, value: vars[name] }));

@@ -63,6 +63,17 @@ describe('argo-workflows create --only-json', () => {
     assert.deepEqual(cmd.filter((_, i) => cmd[i - 1] === '--tag'), ['a', 'b']);
   });
 
+  it('--no-auto-emit-argo-events tells every deployed step not to publish its Argo Event', async () => {
+    const env = async (args: string[]) => {
+      const r = await run(['flow.py', '--only-json', ...args]);
+      assert.equal(r.code, 0, r.stderr);
+      const start = (JSON.parse(r.stdout) as AnyObj[])[0].spec.templates.find((t: AnyObj) => t.name === 'start');
+      return Object.fromEntries(start.container.env.filter((e: AnyObj) => 'value' in e).map((e: AnyObj) => [e.name, e.value]));
+    };
+    assert.equal((await env(['--no-auto-emit-argo-events'])).METAFLOW_STUDIO_AUTO_EMIT_ARGO_EVENTS, '0');
+    assert.equal((await env([])).METAFLOW_STUDIO_AUTO_EMIT_ARGO_EVENTS, undefined);
+  });
+
   it('--output yaml prints the CronWorkflow of a scheduled flow as a second document', async () => {
     const r = await run(['scheduled.py', '--only-json', '--output', 'yaml']);
     assert.equal(r.code, 0, r.stderr);
