@@ -8,8 +8,10 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { StorageDatastoreClient } from '../../../src/client/storageClient';
 import type { LogEvent, RunEvent, TaskFinishedEvent, TaskStartedEvent } from '../../../src/runtime/events';
+import { federatedToken } from '../../support/fakeEntra';
+import { cli } from '../deploy/cliProcess';
 import { type Finished, finish, PYTHON_DIR } from '../runtime/harness';
-import { AZURE_PYTHON, kubeRunSetup, type KubeRunSetup, NAMESPACE } from './kubernetesRunHarness';
+import { AZURE_PYTHON, kubeRunSetup, type KubeRunSetup, NAMESPACE, SERVICE_ACCOUNT } from './kubernetesRunHarness';
 
 const FLOW = 'KubeResumeFlow';
 
@@ -148,6 +150,57 @@ describe('resume of a run with a failed @kubernetes step (simulator, Azurite, wo
       jobsOf(origin.result.runId).map((j) => j.metadata.name!),
       originJobs,
     );
+  });
+});
+
+describe('metaflow-studio resume of a Kubernetes run from a terminal', { timeout: 600_000 }, () => {
+  let setup: KubeRunSetup;
+
+  before(async () => {
+    setup = await kubeRunSetup('kube-resume-cli');
+  });
+  after(async () => {
+    await setup?.dispose();
+  });
+
+  it('resume FLOW.py STEP --datastore azure clones, re-runs the step as a Job and prints the new run', async () => {
+    const flowFile = setup.flow('kube_resume_flow.py');
+    const flag = path.join(path.dirname(flowFile), 'broken.flag');
+    fs.writeFileSync(flag, 'broken\n');
+    const origin = await finish((await setup.runner()).run({ flowFile, parameterArgs: [] }));
+    assert.equal(origin.result.status, 'failed');
+    fs.rmSync(flag);
+    // A terminal has no editor account: the command line signs in to Blob with DefaultAzureCredential,
+    // here workload identity against the stand-in Entra, as on a cluster node or in CI.
+    const tokenFile = path.join(setup.ws.dir, '..', `${path.basename(setup.ws.dir)}-sa-token`);
+    fs.writeFileSync(tokenFile, federatedToken({ subject: `system:serviceaccount:${NAMESPACE}:${SERVICE_ACCOUNT}` }));
+    const env = setup.env({
+      METAFLOW_DEFAULT_DATASTORE: '',
+      METAFLOW_STUDIO_AZURE_TOKEN_ENDPOINT: '',
+      METAFLOW_STUDIO_AZURE_TOKEN_SECRET: '',
+      KUBECONFIG: setup.sim.kubeconfigPath,
+      AZURE_TENANT_ID: setup.entra.tenantId,
+      AZURE_CLIENT_ID: setup.entra.clientId,
+      AZURE_AUTHORITY_HOST: setup.entra.authorityHost,
+      AZURE_FEDERATED_TOKEN_FILE: tokenFile,
+      NODE_EXTRA_CA_CERTS: setup.env().REQUESTS_CA_BUNDLE,
+    });
+    try {
+      const r = await cli(setup.ws, ['resume', 'kube_resume_flow.py', 'train', '--origin-run-id', origin.result.runId, '--datastore', 'azure', '--run-id-file', 'resumed.txt'], env);
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      const runId = fs.readFileSync(path.join(setup.ws.dir, 'resumed.txt'), 'utf8').trim();
+      assert.notEqual(runId, origin.result.runId);
+      const jobs = setup.sim.list('Job', NAMESPACE).filter((j) => j.metadata.annotations?.['metaflow/run_id'] === runId);
+      assert.deepEqual(
+        jobs.map((j) => j.metadata.annotations?.['metaflow/step_name']),
+        ['train'],
+      );
+      const client = new StorageDatastoreClient(setup.storage(), { metadataRoot: setup.ws.root, now: () => Date.now() + 3_600_000 });
+      assert.equal((await client.run(FLOW, runId)).status, 'succeeded');
+      assert.match(r.stdout + r.stderr, /trained 16/);
+    } finally {
+      fs.rmSync(tokenFile, { force: true });
+    }
   });
 });
 
