@@ -7,9 +7,20 @@ import { formatMflogLineMicros, type LogSource } from './mflog';
 // lines keep the order they arrived in only if no two share a timestamp and ids sort as they were given.
 const ID_DIGITS = 9;
 
+interface LogEntry {
+  /** A line the task printed, as opposed to the runtime's own message about it. */
+  fromTask: boolean;
+  line: string;
+}
+
+export interface RenderOptions {
+  /** The task saved its own output (a pod's `task_stdout.log`): keep only the runtime's lines, so no line is stored twice. */
+  withoutTaskLines?: boolean;
+}
+
 export class AttemptLog {
-  private readonly out: string[] = [];
-  private readonly err: string[] = [];
+  private readonly out: LogEntry[] = [];
+  private readonly err: LogEntry[] = [];
   private outBytes = 0;
   private errBytes = 0;
   private truncated = { stdout: false, stderr: false };
@@ -35,12 +46,13 @@ export class AttemptLog {
       }
     }
     const counted = source === 'runtime' ? 0 : bytes;
+    const entry = { fromTask: source !== 'runtime', line };
     if (stream === 'stdout') {
       this.outBytes += counted;
-      this.out.push(line);
+      this.out.push(entry);
     } else {
       this.errBytes += counted;
-      this.err.push(line);
+      this.err.push(entry);
     }
   }
 
@@ -55,16 +67,21 @@ export class AttemptLog {
   }
 
   /** `pathFor('runtime_stdout.log')` gives the attempt file's absolute path. */
-  persist(pathFor: (name: string) => string, now: number): void {
-    for (const [name, text] of this.render(now)) writeFileAtomicSync(pathFor(name), text);
+  persist(pathFor: (name: string) => string, now: number, options: RenderOptions = {}): void {
+    for (const [name, text] of this.render(now, options)) writeFileAtomicSync(pathFor(name), text);
   }
 
   /** The attempt's log files as [name, contents] (an empty stream has none), for datastores that are not a folder. */
-  render(now: number): Array<[string, string]> {
+  render(now: number, options: RenderOptions = {}): Array<[string, string]> {
     const note = (stream: 'stdout' | 'stderr') =>
       formatMflogLineMicros('runtime', `[log truncated: the ${stream} of this attempt exceeded ${Math.round(this.maxBytes / 1048576)} MB]`, this.stamp(stream, now), this.nextId());
-    const out = this.truncated.stdout ? [...this.out, note('stdout')] : this.out;
-    const err = this.truncated.stderr ? [...this.err, note('stderr')] : this.err;
+    const kept = (entries: LogEntry[], stream: 'stdout' | 'stderr') => {
+      if (options.withoutTaskLines) return entries.filter((e) => !e.fromTask).map((e) => e.line);
+      const lines = entries.map((e) => e.line);
+      return this.truncated[stream] ? [...lines, note(stream)] : lines;
+    };
+    const out = kept(this.out, 'stdout');
+    const err = kept(this.err, 'stderr');
     // An empty stream is not written: readers treat a missing log as empty, and it saves two files per task.
     const files: Array<[string, string]> = [];
     if (out.length) files.push(['runtime_stdout.log', `${out.join('\n')}\n`]);

@@ -12,7 +12,7 @@ import { GraphWalker, type Launch, type TransitionResult, type WalkTask } from '
 import { effectivePolicies, taskPolicy, type TaskPolicy } from './taskPolicy';
 import type { TaskDatastore, TaskResult, TaskSpec } from './workerProtocol';
 import type { DatastoreStorage } from '../datastore/storage/types';
-import type { WorkerPool, WorkerPoolListener } from './workers/workerPool';
+import type { FinishedDetails, WorkerPool, WorkerPoolListener } from './workers/workerPool';
 import { type Clock, systemClock } from './clock';
 import { LaunchQueue } from './launchQueue';
 
@@ -107,6 +107,8 @@ interface TaskState {
   killedByRuntime: boolean;
   log: AttemptLog;
   sawTraceback: boolean;
+  /** The task stored its own output (a pod): its attempt log keeps only the runtime's lines. */
+  taskLogsPersisted?: boolean;
   cloneOf?: OriginTask;
   parallel?: TaskSpec['parallel'];
   executor?: TaskExecutor;
@@ -486,9 +488,10 @@ class RunExecution implements WorkerPoolListener {
     this.emit({ ts: ms, flow: this.flowName, run_id: this.runId, event: 'log', pathspec: this.pathspec(state), step: state.step, task_id: state.taskId, attempt: state.attempt, stream, line, source: 'task' });
   }
 
-  finished(key: string, exitCode: number | null, signal: string | null, result: TaskResult | null): void {
+  finished(key: string, exitCode: number | null, signal: string | null, result: TaskResult | null, details?: FinishedDetails): void {
     const state = this.running.get(key);
     if (!state) return;
+    state.taskLogsPersisted = details?.taskLogsPersisted;
     const timer = this.timers.get(key);
     if (timer !== undefined) {
       this.clock.clearTimeout(timer);
@@ -578,7 +581,7 @@ class RunExecution implements WorkerPoolListener {
     }
     try {
       if (state.kind === 'clone') return;
-      state.log.persist(pathFor, this.clock.now());
+      state.log.persist(pathFor, this.clock.now(), { withoutTaskLines: state.taskLogsPersisted });
       writeFileAtomicSync(pathFor('runtime'), runtime);
     } catch (err) {
       this.failure = this.failure ?? `cannot write the logs of ${this.pathspec(state)}: ${(err as Error).message}`;
@@ -588,7 +591,7 @@ class RunExecution implements WorkerPoolListener {
   /** The same files into a remote datastore; the run ends only once they are written. */
   private persistToStorage(storage: DatastoreStorage, state: TaskState, runtime: string): void {
     const key = (name: string) => `${this.flowName}/${this.runId}/${state.step}/${state.taskId}/${state.attempt}.${name}`;
-    const files: Array<[string, string]> = [...state.log.render(this.clock.now()), ['runtime', runtime]];
+    const files: Array<[string, string]> = [...state.log.render(this.clock.now(), { withoutTaskLines: state.taskLogsPersisted }), ['runtime', runtime]];
     const write = Promise.all(files.map(([name, text]) => storage.write(key(name), text))).catch((err: Error) => {
       this.failure = this.failure ?? `cannot write the logs of ${this.pathspec(state)} to ${storage.describe(key(''))}: ${err.message}`;
     });

@@ -21,7 +21,7 @@ import { buildCodePackage, uploadCodePackage } from '../codePackage';
 import type { KubernetesRunOptions } from '../kubernetesPlacement';
 import { syncPodMetadata } from '../localMetadataSync';
 import type { TaskDatastore, TaskResult, TaskSpec } from '../workerProtocol';
-import type { WorkerPool, WorkerPoolListener, WorkerReady } from './workerPool';
+import type { FinishedDetails, WorkerPool, WorkerPoolListener, WorkerReady } from './workerPool';
 
 /** The calls the executor makes on the cluster (src/kube/kubeClient.ts's KubeClient provides them). */
 export interface KubeApi {
@@ -379,7 +379,8 @@ export class KubernetesPool implements WorkerPool {
     }
     const terminated = task.pod?.status?.containerStatuses?.find((s) => s.name === task.container)?.state?.terminated;
     const exitCode = terminated?.exitCode ?? null;
-    let result = await this.readResult(terminated?.message);
+    const reported = await this.readResult(terminated?.message);
+    let result = reported;
     if (verdict.state === 'failed' && (!result || result.ok || !result.exception)) {
       const where = task.pod?.metadata?.name ? `pod ${task.pod.metadata.name} of Job ${task.job}` : `Job ${task.job}, which has no pod`;
       result = failure(verdict.reason ?? 'KubernetesPodFailure', `${verdict.message ?? 'the pod failed'} (${where} in namespace ${task.namespace})`, verdict.retryable);
@@ -395,7 +396,8 @@ export class KubernetesPool implements WorkerPool {
         result = failure('MetadataSyncError', `pod ${task.pod?.metadata?.name} reported success but left no metadata (${task.spec.attempt}.local_metadata) in the datastore`, true);
       }
     }
-    this.end(task, exitCode, result);
+    // The bootstrap reports only after it has saved the task's logs: then the streamed lines are stored already.
+    this.end(task, exitCode, result, null, { taskLogsPersisted: reported !== null });
   }
 
   private async readResult(message: string | undefined): Promise<TaskResult | null> {
@@ -416,13 +418,13 @@ export class KubernetesPool implements WorkerPool {
     return null;
   }
 
-  private end(task: PodTask, exitCode: number | null, result: TaskResult | null, signal: string | null = null): void {
+  private end(task: PodTask, exitCode: number | null, result: TaskResult | null, signal: string | null = null, details?: FinishedDetails): void {
     task.ending = true;
     task.logs?.stop();
     if (!this.tasks.has(task.key)) return;
     this.tasks.delete(task.key);
     if (task.job) this.byJob.delete(task.job);
-    this.listener!.finished(task.key, exitCode, signal, result);
+    this.listener!.finished(task.key, exitCode, signal, result, details);
   }
 
   private async deleteJob(task: PodTask): Promise<void> {

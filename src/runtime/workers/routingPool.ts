@@ -26,9 +26,9 @@ export class RoutingPool implements WorkerPool {
     const routed: WorkerPoolListener = {
       started: (key, pid, executor) => listener.started(key, pid, executor),
       log: (key, stream, line, ts) => listener.log(key, stream, line, ts),
-      finished: (key, exitCode, signal, result) => {
+      finished: (key, exitCode, signal, result, details) => {
         this.owners.delete(key);
-        listener.finished(key, exitCode, signal, result);
+        listener.finished(key, exitCode, signal, result, details);
       },
     };
     const ready = await this.local.start(routed);

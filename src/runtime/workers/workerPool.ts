@@ -7,7 +7,12 @@ export interface WorkerPoolListener {
   /** `executor` names the remote place (a Kubernetes pod) of a task that has no local pid. */
   started(key: string, pid: number, executor?: TaskExecutor): void;
   log(key: string, stream: 'stdout' | 'stderr', line: string, ts: number): void;
-  finished(key: string, exitCode: number | null, signal: string | null, result: TaskResult | null): void;
+  finished(key: string, exitCode: number | null, signal: string | null, result: TaskResult | null, details?: FinishedDetails): void;
+}
+
+export interface FinishedDetails {
+  /** The task saved its own output to the datastore (a pod's `task_stdout.log`): the scheduler then stores only its own lines. */
+  taskLogsPersisted?: boolean;
 }
 
 export interface WorkerReady {

@@ -19,6 +19,19 @@ function persisted(log: AttemptLog, stream: 'stdout' | 'stderr'): { file: string
 }
 
 describe('per-attempt log capture', () => {
+  it('when the task saved its own output (a pod), keeps only the runtime\u2019s lines, so nothing is stored twice', () => {
+    const log = new AttemptLog(1024, 'a');
+    log.add('stdout', 'task', 'trained 22', 1);
+    log.add('stderr', 'task', 'a warning', 2);
+    log.add('stderr', 'runtime', 'Task failed: out of memory', 3);
+    const names = (files: Array<[string, string]>) => files.map(([name, text]) => [name, text.split('\n').filter(Boolean).map((l) => parseMflogLine(l)?.text)]);
+    assert.deepEqual(names(log.render(4, { withoutTaskLines: true })), [['runtime_stderr.log', ['Task failed: out of memory']]]);
+    assert.deepEqual(names(log.render(4)), [
+      ['runtime_stdout.log', ['trained 22']],
+      ['runtime_stderr.log', ['a warning', 'Task failed: out of memory']],
+    ]);
+  });
+
   it('keeps the runtime’s own messages after the task output hit the size limit', () => {
     const log = new AttemptLog(400, '1.0.');
     for (let i = 0; i < 20; i++) log.add('stderr', 'task', `task line ${i} ${'x'.repeat(40)}`, 1000 + i);
