@@ -167,7 +167,12 @@ export function classifyPod(pod: V1Pod, events: CoreV1Event[], nowMs: number, po
 export function quotaExceededMessage(text: string): string | undefined {
   const m = /exceeded quota: ([^,]+),\s*(.*)$/s.exec(text);
   if (!m) return undefined;
-  return `the namespace's ResourceQuota "${m[1]}" does not allow this pod (${m[2]!.trim()}): lower the step's @kubernetes/@resources requests, or ask the cluster administrator to raise the quota`;
+  const detail = m[2]!.trim();
+  // A quota on object counts (count/jobs.batch, pods) is met by fewer objects, not smaller requests.
+  if (/requested: (count\/|pods=)/.test(detail)) {
+    return `the namespace's ResourceQuota "${m[1]}" allows no more of these objects (${detail}): delete finished Jobs (or let METAFLOW_KUBERNETES_JOB_TTL_SECONDS_AFTER_FINISHED remove them sooner), run fewer tasks at once (--max-workers), or ask the cluster administrator to raise the quota`;
+  }
+  return `the namespace's ResourceQuota "${m[1]}" does not allow this pod (${detail}): lower the step's @kubernetes/@resources requests, or ask the cluster administrator to raise the quota`;
 }
 
 /**

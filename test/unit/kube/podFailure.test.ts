@@ -159,5 +159,10 @@ describe('classifyJobEvents', () => {
     assert.match(classifyJobEvents([sa])!.message!, /kubectl create serviceaccount runner -n ml/);
     assert.equal(classifyJobEvents([event('SuccessfulCreate', 'Created pod: t-1', 0, { type: 'Normal' })]), undefined);
     assert.equal(quotaExceededMessage('pods "x" is forbidden: something else'), undefined);
+    // A count quota is met by fewer Jobs, not smaller requests.
+    const jobs = quotaExceededMessage('jobs.batch "t-1" is forbidden: exceeded quota: object-counts, requested: count/jobs.batch=1, used: count/jobs.batch=10, limited: count/jobs.batch=10')!;
+    assert.match(jobs, /allows no more of these objects/);
+    assert.match(jobs, /delete finished Jobs/);
+    assert.doesNotMatch(jobs, /lower the step's/);
   });
 });
