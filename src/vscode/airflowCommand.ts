@@ -96,8 +96,9 @@ export class AirflowCommand {
     if (outcome.ok) {
       this.options.log(`Airflow DAG ${outcome.dagId} written to ${outcome.dagFile} with ${summarizeOptions('airflow', values)}; its runs are in ${outcome.namespace}.`);
       for (const note of outcome.notes) this.options.log(note);
-      const open = await vscode.window.showInformationMessage(`Airflow DAG ${outcome.dagId} written to ${path.basename(outcome.dagFile)}. Its runs are in the namespace ${outcome.namespace}.`, 'Open');
-      if (open === 'Open') await vscode.window.showTextDocument(vscode.Uri.file(outcome.dagFile));
+      // The command returns without waiting for the notification to be answered or dismissed.
+      const dagFile = vscode.Uri.file(outcome.dagFile);
+      void vscode.window.showInformationMessage(`Airflow DAG ${outcome.dagId} written to ${path.basename(outcome.dagFile)}. Its runs are in the namespace ${outcome.namespace}.`, 'Open').then((open) => (open === 'Open' ? vscode.window.showTextDocument(dagFile) : undefined));
     } else {
       const label = vscode.workspace.asRelativePath(flowUri);
       for (const p of outcome.problems) this.options.log(formatDeployProblem(p, label));

@@ -305,4 +305,24 @@ suite('Deploy to Argo Workflows, end to end', function () {
     assert.match(confirmations[0].detail, /new production token: the runs made so far stay in their old namespace/);
     authorize = () => undefined;
   });
+  test('Create Airflow DAG writes the options given into the DAG, and the next DAG of the flow starts from them', async () => {
+    const dagFile = path.join(services.dir, 'nightly_report_dag.py');
+    const options = { name: 'nightly_report', maxWorkers: 3, workerPool: 'big-pool', tags: ['nightly'], isPausedUponCreation: true };
+    const outcome = await vscode.commands.executeCommand<{ ok: boolean; dagId?: string; problems?: unknown[] } | undefined>('metaflow.createAirflowDag', flowUri, vscode.Uri.file(dagFile), options);
+    assert.ok(outcome?.ok, JSON.stringify(outcome?.problems));
+    assert.equal(outcome.dagId, 'nightly_report');
+    // The DAG's settings are in its CONFIG literal, which opens the file after the header and imports.
+    const config = () => fs.readFileSync(dagFile, 'utf8').split('\nPOD_SHIM = ')[0];
+    assert.match(config(), /["']max_active_tasks["']: 3\b/);
+    assert.match(config(), /["']pool["']: ["']big-pool["']/);
+    assert.match(config(), /["']is_paused_upon_creation["']: True\b/);
+    assert.match(config(), /["']tags["']: \[\s*["']nightly["'],?\s*\]/);
+
+    // Without options, a second DAG of this flow is made with the ones remembered.
+    const second = path.join(services.dir, 'nightly_report_dag_again.py');
+    const again = await vscode.commands.executeCommand<{ ok: boolean; dagId?: string } | undefined>('metaflow.createAirflowDag', flowUri, vscode.Uri.file(second));
+    assert.ok(again?.ok);
+    assert.equal(again.dagId, 'nightly_report');
+    assert.match(fs.readFileSync(second, 'utf8'), /["']max_active_tasks["']: 3\b/);
+  });
 });
