@@ -4,13 +4,12 @@
 import * as path from 'node:path';
 import { writeFileAtomicSync } from '../../datastore/atomicWrite';
 import { azureDatastoreConfig, datastoreKind } from '../../datastore/azure/azureConfig';
-import type { AzureStorageFactory } from '../../datastore/azure/runnerAzureStorage';
 import { MetaflowConfig } from '../../config/metaflowConfig';
 import { resolveUsername } from '../../config/username';
-import type { FlowInfo } from '../../flow/types';
 import { KUBERNETES_SETTINGS } from '../../kube/kubernetesSettings';
 import { publishCodePackage, readPodLoaderSource } from '../deployCodePackage';
 import type { DeployProblem } from '../deployProblem';
+import type { DeployRequestBase } from '../deployRequest';
 import { productionNamespace, productionTokenFolder, resolveProductionToken, TokenStore } from '../productionToken';
 import { checkAirflow } from './airflowChecks';
 import { airflowNaming, compileAirflow } from './airflowCompiler';
@@ -27,21 +26,9 @@ const PASSED_SETTINGS = [
   'METAFLOW_OWNER',
 ];
 
-export interface AirflowDeployRequest {
-  flowFile: string;
-  flow: FlowInfo;
+export interface AirflowDeployRequest extends DeployRequestBase {
   dagFile: string;
   options: AirflowOptions;
-  authorize?: string;
-  newToken?: string;
-  generateNewToken?: boolean;
-  env: NodeJS.ProcessEnv;
-  homeDir: string;
-  /** Editor settings as METAFLOW_* names. */
-  settings?: Record<string, string>;
-  azureStorage: AzureStorageFactory;
-  embeddedPythonDir: string;
-  now?: Date;
 }
 
 export type AirflowDeployOutcome =

@@ -8,12 +8,12 @@ import * as path from 'node:path';
 import { MetaflowConfig } from '../../config/metaflowConfig';
 import { resolveUsername } from '../../config/username';
 import { azureDatastoreConfig, datastoreKind } from '../../datastore/azure/azureConfig';
-import type { AzureStorageFactory } from '../../datastore/azure/runnerAzureStorage';
 import type { FlowInfo } from '../../flow/types';
 import { KUBERNETES_SETTINGS } from '../../kube/kubernetesSettings';
 import { projectSystemTags } from '../../runtime/projectTags';
 import { publishCodePackage, readPodLoaderSource } from '../deployCodePackage';
 import type { DeployProblem } from '../deployProblem';
+import type { DeployRequestBase } from '../deployRequest';
 import { type ProjectNaming, resolveWorkflowName, sensorName } from '../names';
 import { productionNamespace, productionTokenFolder, resolveProductionToken, TokenStore } from '../productionToken';
 import { type ArgoClient, type ArgoKind } from './argoClient';
@@ -49,23 +49,11 @@ export interface ArgoDeployOptions {
   autoEmitArgoEvents?: boolean;
 }
 
-export interface ArgoDeployRequest {
-  flowFile: string;
-  flow: FlowInfo;
+export interface ArgoDeployRequest extends DeployRequestBase {
   options: ArgoDeployOptions;
-  authorize?: string;
-  newToken?: string;
-  generateNewToken?: boolean;
-  env: NodeJS.ProcessEnv;
-  homeDir: string;
-  /** Editor settings as METAFLOW_* names. */
-  settings?: Record<string, string>;
-  azureStorage: AzureStorageFactory;
-  embeddedPythonDir: string;
   argo: ArgoClient;
   /** Offline schema validation; the server's dry run validates in any case. */
   validate?: ManifestValidator;
-  now?: Date;
 }
 
 export interface ObjectPlan {
