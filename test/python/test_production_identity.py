@@ -154,7 +154,11 @@ class ArgoMetadataTest(unittest.TestCase):
             ("argo-workflow-name", "argobranchparamsflow-x7k2p", "argo-workflow-name", ["attempt_id:2"]),
             ("argo-workflow-namespace", "flows", "argo-workflow-namespace", ["attempt_id:2"]),
             ("argo-workflow-template-owner", "alice", "argo-workflow-template-owner", ["attempt_id:2"]),
+            # Steps publish their Argo Events unless the deployment said not to (as Metaflow records it).
+            ("auto-emit-argo-events", 1, "auto-emit-argo-events", ["attempt_id:2"]),
         ])
+        off = self.pod_argo.argo_metadata(dict(self.ENV, METAFLOW_STUDIO_AUTO_EMIT_ARGO_EVENTS="0"), is_start=False, attempt=2)
+        self.assertIn(("auto-emit-argo-events", 0, "auto-emit-argo-events", ["attempt_id:2"]), off)
 
     def test_start_lists_the_events_that_triggered_the_run(self):
         env = dict(self.ENV)
