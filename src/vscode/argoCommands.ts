@@ -73,6 +73,8 @@ interface Target {
   flowUri: vscode.Uri;
   flow: FlowInfo;
   config: MetaflowConfig;
+  /** Editor settings as METAFLOW_* names (datastore, Azure, Kubernetes), read once per command. */
+  settings: Record<string, string>;
   user: string;
   naming: { name: string; tokenPrefix: string; isProject: boolean };
   ref: DeploymentRef;
@@ -156,7 +158,7 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
     const namespace = deploymentNamespace({ namespace: this.picker.remembered('argo', flowUri, flow).namespace }, compilerSettings);
     const api = await this.deps.clusters({ kubeconfigPath: cluster.kubeconfigPath, context: cluster.context, namespace });
     const ref = { name: naming.name, namespace, sensorNamespace: compilerSettings.METAFLOW_ARGO_EVENTS_SENSOR_NAMESPACE ?? namespace };
-    return { flowUri, flow, config, user, naming, ref, argo: new ArgoClient(api), api };
+    return { flowUri, flow, config, settings, user, naming, ref, argo: new ArgoClient(api), api };
   }
 
   private fail(what: string, err: unknown): string {
@@ -210,7 +212,6 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
       const values = await this.deployOptions(t, givenOptions);
       if (!values) return { shown };
       const options = toArgoOptions(values);
-      const settings = { ...this.deps.settings(), ...kubernetesEditorSettings((s) => vscode.workspace.getConfiguration().get(s)) };
       const prepare = (authorization?: ArgoAuthorization) =>
         vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Preparing the Argo Workflows deployment of ${t.flow.name}` }, () =>
           prepareArgoDeployment({
@@ -221,7 +222,7 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
             generateNewToken: authorization?.generateNewToken,
             env: this.deps.env,
             homeDir: os.homedir(),
-            settings,
+            settings: t.settings,
             azureStorage: this.deps.azureStorage,
             embeddedPythonDir: this.deps.embeddedPythonDir,
             argo: t.argo,
@@ -230,9 +231,10 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
         );
       let authorization: ArgoAuthorization | undefined;
       let outcome = await prepare();
+      const namespace = deploymentNamespace(options, argoSettings(t.config));
       // Another user's deployment: ask for its token (again if the one given was wrong) rather than stop.
       for (let attempt = 0; !outcome.ok && attempt < 3; attempt++) {
-        const refusal = await this.ownershipRefusal(t, deploymentNamespace(options, argoSettings(t.config)), outcome.problems, authorization?.token);
+        const refusal = await this.ownershipRefusal(t, namespace, outcome.problems, authorization?.token);
         if (!refusal) break;
         this.deps.log(`Deploy to Argo Workflows: ${refusal.name} was deployed by ${refusal.owner}; asking for its production token.`);
         const answered = this.answers.authorize ? await this.answers.authorize(refusal) : await askArgoAuthorization(refusal);
