@@ -249,20 +249,6 @@ def publish_step_events(loaded, args, tid, environ):
     return emit_step_events(loaded.graph.name, args.run_id, args.step, tid, loaded.graph.end_step, project, environ)
 
 
-def record_metadata(spec, data):
-    """Adds metadata to a task that has started (its `_meta` exists) before the pod syncs it."""
-    from .datastore import MetadataWriter, task_dir
-    from .task_context import system_tags
-
-    ids = (spec["flow_name"], str(spec["run_id"]), spec["step"], str(spec["task_id"]))
-    if not data or not os.path.isdir(task_dir(spec["datastore_root"], *ids)):
-        return
-    user = spec.get("user_name") or ""
-    writer = MetadataWriter(spec["datastore_root"], *ids, user=user, tags=spec.get("tags") or [], system_tags=system_tags(user))
-    writer.ensure_dirs()
-    writer.register_metadata(data)
-
-
 def write_outputs(directory, node, tid, result):
     """The output parameters of a succeeded step, as Metaflow's argo decorator writes them."""
     os.makedirs(directory, exist_ok=True)
@@ -395,7 +381,7 @@ def run_step(argv, run_spec, package_dir, environ=None):
 def pod_runner(datastore_root, environ):
     """The task mode's runner (pod_bootstrap.run_attempt + finish): logs to the container and the datastore,
     metadata synced to the datastore. Returns run_spec(spec) -> (TaskResult, termination message)."""
-    from .pod_bootstrap import PodRelay, finish, run_attempt
+    from .pod_bootstrap import PodRelay, finish, record_metadata, run_attempt
 
     out_fd, err_fd = os.dup(1), os.dup(2)
     messages = []

@@ -212,17 +212,20 @@ def _write_attempt_file(files, name, data):
 
 
 def _record_pod_metadata(spec, environ):
-    from .datastore import MetadataWriter
+    attempt_tags = ["attempt_id:%d" % int(spec.get("attempt", 0))]
+    record_metadata(spec, [(field, environ[var], field, attempt_tags) for field, var in POD_METADATA if environ.get(var)])
+
+
+def record_metadata(spec, data):
+    """Adds metadata (field, value, type, tags) to a task that has started (its task folder exists) before the pod syncs it."""
+    from .datastore import MetadataWriter, task_dir
     from .task_context import system_tags
 
-    data = [(field, environ[var], field, ["attempt_id:%d" % int(spec.get("attempt", 0))])
-            for field, var in POD_METADATA if environ.get(var)]
-    meta_dir_parent = os.path.join(spec["datastore_root"], spec["flow_name"], str(spec["run_id"]), spec["step"], str(spec["task_id"]))
-    if not data or not os.path.isdir(meta_dir_parent):
+    ids = (spec["flow_name"], str(spec["run_id"]), spec["step"], str(spec["task_id"]))
+    if not data or not os.path.isdir(task_dir(spec["datastore_root"], *ids)):
         return
     user = spec.get("user_name") or ""
-    writer = MetadataWriter(spec["datastore_root"], spec["flow_name"], str(spec["run_id"]), spec["step"], str(spec["task_id"]),
-                            user, spec.get("tags") or [], system_tags(user))
+    writer = MetadataWriter(spec["datastore_root"], *ids, user=user, tags=spec.get("tags") or [], system_tags=system_tags(user))
     writer.ensure_dirs()
     writer.register_metadata(data)
 
