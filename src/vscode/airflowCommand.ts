@@ -8,6 +8,7 @@ import { type AirflowDeployOutcome, createAirflowDag } from '../deploy/airflow/a
 import { formatDeployProblem } from '../deploy/deployProblem';
 import type { FlowInfo } from '../flow/types';
 import type { DeployCommandDeps } from './deployCommandDeps';
+import { pickDeployFlow } from './deployFlowPick';
 import { checkGivenOptions, type DeployOptionValues, summarizeOptions, toAirflowOptions } from './deployOptionsModel';
 import { DeployOptionsPicker } from './deployOptionsPick';
 
@@ -44,19 +45,6 @@ export class AirflowCommand {
     return this.picker.pick('airflow', flowUri, flow, `Create the Airflow DAG of ${flow.name}`, 'Create Airflow DAG');
   }
 
-  private async pickFlow(document: vscode.TextDocument): Promise<FlowInfo | undefined> {
-    const analysis = this.options.documents.get(document)?.analysis;
-    const flows = analysis?.flows ?? [];
-    if (flows.length === 0) {
-      void vscode.window.showErrorMessage(`${path.basename(document.uri.fsPath)} defines no Metaflow flow.`);
-      return undefined;
-    }
-    const main = flows.find((f) => f.name === analysis?.mainFlow);
-    if (main || flows.length === 1) return main ?? flows[0];
-    const picked = await vscode.window.showQuickPick(flows.map((f) => f.name), { placeHolder: 'Which flow becomes the Airflow DAG?' });
-    return flows.find((f) => f.name === picked);
-  }
-
   /** `uri`: the flow file (the active editor's by default); `target`: where to write, skipping the save dialog; `given`: the deploy options. */
   async run(uri?: unknown, target?: unknown, given?: unknown): Promise<AirflowDeployOutcome | undefined> {
     if (!this.options.isTrusted()) {
@@ -70,7 +58,10 @@ export class AirflowCommand {
     }
     const document = await vscode.workspace.openTextDocument(flowUri);
     if (document.isDirty) await document.save();
-    const flow = await this.pickFlow(document);
+    const flow = await pickDeployFlow(this.options.documents, document, 'Which flow becomes the Airflow DAG?').catch((err: unknown) => {
+      void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
+      return undefined;
+    });
     if (!flow) return undefined;
     const values = await this.deployOptions(flowUri, flow, target, given);
     if (!values) return undefined;

@@ -23,6 +23,7 @@ import { extractParameters } from '../runtime/parameterValues';
 import type { RunHandle, RunResult } from '../runtime/scheduler';
 import { type ArgoAuthorization, askArgoAuthorization, type OwnershipRefusal } from './deployAuthorization';
 import type { DeployCommandDeps } from './deployCommandDeps';
+import { pickDeployFlow } from './deployFlowPick';
 import { checkGivenOptions, type DeployOptionValues, summarizeOptions, toArgoOptions } from './deployOptionsModel';
 import { DeployOptionsPicker } from './deployOptionsPick';
 import { KUBECONFIG_SETTING, kubernetesEditorSettings, resolveKubernetesTarget } from './kubernetesSettings';
@@ -124,23 +125,13 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
     return uri;
   }
 
-  private async pickFlow(document: vscode.TextDocument): Promise<FlowInfo | undefined> {
-    const analysis = this.deps.documents.get(document)?.analysis;
-    const flows = analysis?.flows ?? [];
-    if (flows.length === 0) throw new Error(`${path.basename(document.uri.fsPath)} defines no Metaflow flow.`);
-    const main = flows.find((f) => f.name === analysis?.mainFlow);
-    if (main || flows.length === 1) return main ?? flows[0];
-    const picked = await vscode.window.showQuickPick(flows.map((f) => f.name), { placeHolder: 'Which flow?' });
-    return flows.find((f) => f.name === picked);
-  }
-
   private async target(uri: unknown, what: string): Promise<Target | undefined> {
     if (!this.deps.isTrusted()) throw new Error(`${what} reaches your cluster with this workspace's code and settings; trust this workspace first.`);
     const flowUri = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
     if (!flowUri) throw new Error(`Open a flow file first (${what}).`);
     const document = await vscode.workspace.openTextDocument(flowUri);
     if (document.isDirty) await document.save();
-    const flow = await this.pickFlow(document);
+    const flow = await pickDeployFlow(this.deps.documents, document, 'Which flow?');
     if (!flow) return undefined;
     const settings = { ...this.deps.settings(), ...kubernetesEditorSettings((s) => vscode.workspace.getConfiguration().get(s)) };
     const config = MetaflowConfig.load({ env: this.deps.env, startDir: path.dirname(flowUri.fsPath), homeDir: os.homedir(), settings });
