@@ -23,6 +23,8 @@ DEFAULT_RETRY_COUNT = 5
 AUTO_EMIT_ENV = "METAFLOW_STUDIO_AUTO_EMIT_ARGO_EVENTS"
 # The fields of the `@project` a step's events carry, used by @trigger_on_finish Sensors to filter.
 PROJECT_FIELDS = ("project_name", "branch_name", "is_user_branch", "is_production", "project_flow_name")
+# One variable per @trigger / @trigger_on_finish event: `<prefix><type>_<sanitized event name>` holding the
+# payload of the event that triggered the run, or `null` (Argo's None) when another event did.
 EVENT_PAYLOAD_PREFIX = "METAFLOW_ARGO_EVENT_PAYLOAD_"
 
 

@@ -30,9 +30,6 @@ ARGO_METADATA_ENV = (
     ("argo-workflow-namespace", "ARGO_WORKFLOW_NAMESPACE"),
     ("argo-workflow-template-owner", "METAFLOW_OWNER"),
 )
-# One variable per @trigger / @trigger_on_finish event: `<prefix><type>_<sanitized event name>` holding the
-# payload of the event that triggered the run, or `null` (Argo's None) when another event did.
-EVENT_PAYLOAD_PREFIX = "METAFLOW_ARGO_EVENT_PAYLOAD_"
 
 
 class ArgoModeError(Exception):
