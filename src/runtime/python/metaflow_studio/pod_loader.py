@@ -4,7 +4,7 @@ The container runs `python -c <this file's source> <mode> ...` (contract: src/ku
 file is self-contained on purpose: it runs before the embedded package exists in the pod, so it may use
 only the standard library and the Azure SDK the image carries (`azure-storage-blob`, `azure-identity`),
 and cannot import `metaflow_studio.azure_credential`: that module is inside the package being fetched.
-Its workload-identity credential is therefore written again here, kept to the same rules.
+The workload-identity credential is therefore defined here, and azure_credential's chain imports it.
 
 Steps: read METAFLOW_CODE_DS/SHA/URL and the blob endpoint; download the package blob (a few tries with a
 short pause when the failure may pass); check its sha1; unpack it into `./metaflow_code` refusing absolute
