@@ -1,18 +1,9 @@
 // The scheduler's decisions on a scripted pool and a virtual clock: no Python, no wall-clock waits.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RunEvent } from '../../../src/runtime/events';
 import { validateTaskRequest } from '../../../src/runtime/workerProtocolValidators';
 import { flowOf } from './flowBuilder';
-import { failure, simulate } from './schedulerHarness';
-
-type Finished = Extract<RunEvent, { event: 'task_finished' }>;
-
-const finishedOf = (events: RunEvent[], step: string) => events.filter((e): e is Finished => e.event === 'task_finished' && e.step === step);
-
-function linear(decorators: Array<{ name: string; attributes?: Record<string, number | string> }>) {
-  return flowOf('LinearFlow', { start: { type: 'start', next: ['train'] }, train: { type: 'linear', next: ['end'], decorators }, end: { type: 'end' } });
-}
+import { failure, finishedOf, linearFlow, simulate } from './schedulerHarness';
 
 const FOREACH = flowOf('ForeachFlow', {
   start: { type: 'split-foreach', next: ['body'], foreach: 'items' },
@@ -23,7 +14,7 @@ const FOREACH = flowOf('ForeachFlow', {
 
 describe('scheduler: @retry', () => {
   it('retries a failed local task at once, up to times=, with the attempt number and retries in the spec', async () => {
-    const sim = await simulate(linear([{ name: 'retry', attributes: { times: 2, minutes_between_retries: 5 } }]), (spec) =>
+    const sim = await simulate(linearFlow([{ name: 'retry', attributes: { times: 2, minutes_between_retries: 5 } }]), (spec) =>
       spec.step === 'train' && spec.attempt < 2 ? { result: failure(), durationMs: 100 } : {},
     );
     assert.equal(sim.result.status, 'succeeded', sim.result.error);
@@ -36,7 +27,7 @@ describe('scheduler: @retry', () => {
   });
 
   it('fails the run after the last attempt, naming the step and the exception', async () => {
-    const sim = await simulate(linear([{ name: 'retry', attributes: { times: 1 } }]), (spec) => (spec.step === 'train' ? { result: failure('KeyError') } : {}));
+    const sim = await simulate(linearFlow([{ name: 'retry', attributes: { times: 1 } }]), (spec) => (spec.step === 'train' ? { result: failure('KeyError') } : {}));
     assert.equal(sim.result.status, 'failed');
     assert.deepEqual(sim.pool.attempts('train'), [0, 1]);
     assert.match(sim.result.error ?? '', /step \*train\* .*KeyError: boom/);
@@ -44,7 +35,7 @@ describe('scheduler: @retry', () => {
   });
 
   it('does not retry a failure the worker marks as not retryable', async () => {
-    const sim = await simulate(linear([{ name: 'retry', attributes: { times: 3 } }]), (spec) => (spec.step === 'train' ? { result: failure('MetaflowException', false) } : {}));
+    const sim = await simulate(linearFlow([{ name: 'retry', attributes: { times: 3 } }]), (spec) => (spec.step === 'train' ? { result: failure('MetaflowException', false) } : {}));
     assert.equal(sim.result.status, 'failed');
     assert.deepEqual(sim.pool.attempts('train'), [0]);
   });
@@ -52,7 +43,7 @@ describe('scheduler: @retry', () => {
 
 describe('scheduler: @catch', () => {
   it('gives a task that dies without a result fallback attempts, then continues the run', async () => {
-    const sim = await simulate(linear([{ name: 'catch', attributes: { var: 'err' } }]), (spec) =>
+    const sim = await simulate(linearFlow([{ name: 'catch', attributes: { var: 'err' } }]), (spec) =>
       spec.step === 'train' && spec.attempt < 2 ? { result: null, exitCode: 139 } : {},
     );
     assert.equal(sim.result.status, 'succeeded', sim.result.error);
@@ -66,7 +57,7 @@ describe('scheduler: @catch', () => {
 
 describe('scheduler: @timeout', () => {
   it('kills the task (the backstop to the in-step TimeoutException) once the limit and its grace pass, and retries it under @retry', async () => {
-    const sim = await simulate(linear([{ name: 'timeout', attributes: { seconds: 5 } }, { name: 'retry', attributes: { times: 1 } }]), (spec) =>
+    const sim = await simulate(linearFlow([{ name: 'timeout', attributes: { seconds: 5 } }, { name: 'retry', attributes: { times: 1 } }]), (spec) =>
       spec.step === 'train' && spec.attempt === 0 ? { durationMs: 60_000 } : { durationMs: 1000 },
     );
     assert.equal(sim.result.status, 'succeeded', sim.result.error);
@@ -81,7 +72,7 @@ describe('scheduler: @timeout', () => {
   });
 
   it('fails the run when the only attempt times out', async () => {
-    const sim = await simulate(linear([{ name: 'timeout', attributes: { minutes: 1 } }]), (spec) => (spec.step === 'train' ? { durationMs: 3_600_000 } : {}));
+    const sim = await simulate(linearFlow([{ name: 'timeout', attributes: { minutes: 1 } }]), (spec) => (spec.step === 'train' ? { durationMs: 3_600_000 } : {}));
     assert.equal(sim.result.status, 'failed');
     assert.match(sim.result.error ?? '', /timed out after 60 s/);
     assert.equal(sim.pool.kills.length, 1);

@@ -9,6 +9,7 @@ import type { FlowInfo } from '../../../src/flow/types';
 import { type RunHandle, type RunRequest, type RunResult, Scheduler } from '../../../src/runtime/scheduler';
 import type { TaskResult, TaskSpec } from '../../../src/runtime/workerProtocol';
 import type { WorkerPool, WorkerPoolListener, WorkerReady } from '../../../src/runtime/workers/workerPool';
+import { flowOf, type StepSpec } from './flowBuilder';
 
 export class VirtualClock implements Clock {
   private time = 1_800_000_000_000;
@@ -114,6 +115,15 @@ export class ScriptedPool implements WorkerPool {
   attempts(step: string): number[] {
     return this.submissions.filter((s) => s.spec.step === step).map((s) => s.spec.attempt);
   }
+}
+
+export type TaskFinished = Extract<RunEvent, { event: 'task_finished' }>;
+
+export const finishedOf = (events: RunEvent[], step: string) => events.filter((e): e is TaskFinished => e.event === 'task_finished' && e.step === step);
+
+/** start -> train -> end, with `decorators` on train. */
+export function linearFlow(decorators: NonNullable<StepSpec['decorators']> = []): FlowInfo {
+  return flowOf('LinearFlow', { start: { type: 'start', next: ['train'] }, train: { type: 'linear', next: ['end'], decorators }, end: { type: 'end' } });
 }
 
 export function failure(type = 'ValueError', retryAllowed = true): TaskResult {

@@ -2,19 +2,11 @@
 // after mutation, and the scheduler's retry/catch/timeout policies follow that report instead of the source.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RunEvent } from '../../../src/runtime/events';
 import type { TaskResult, TaskSpec } from '../../../src/runtime/workerProtocol';
 import { flowOf } from './flowBuilder';
-import { failure, simulate, type TaskScript } from './schedulerHarness';
+import { failure, finishedOf, linearFlow, simulate, type TaskScript } from './schedulerHarness';
 
-type Finished = Extract<RunEvent, { event: 'task_finished' }>;
 type Effective = NonNullable<TaskResult['effective_decorators']>;
-
-const finishedOf = (events: RunEvent[], step: string) => events.filter((e): e is Finished => e.event === 'task_finished' && e.step === step);
-
-function linear(decorators: Array<{ name: string; attributes?: Record<string, number | string> }> = []) {
-  return flowOf('MutatedFlow', { start: { type: 'start', next: ['train'] }, train: { type: 'linear', next: ['end'], decorators }, end: { type: 'end' } });
-}
 
 /** The `_parameters` task reports `effective`; `train` behaves as `train` says; every other task succeeds. */
 function withEffective(effective: Effective, train: (spec: TaskSpec) => TaskScript) {
@@ -26,7 +18,7 @@ function withEffective(effective: Effective, train: (spec: TaskSpec) => TaskScri
 
 describe('scheduler: decorators added by mutators', () => {
   it('retries a step whose @retry a mutator added, as if it were written in the source', async () => {
-    const sim = await simulate(linear(), withEffective({ start: [], train: [{ name: 'retry', attributes: { times: 2 } }], end: [] }, (spec) =>
+    const sim = await simulate(linearFlow(), withEffective({ start: [], train: [{ name: 'retry', attributes: { times: 2 } }], end: [] }, (spec) =>
       spec.attempt < 2 ? { result: failure(), durationMs: 50 } : {},
     ));
     assert.equal(sim.result.status, 'succeeded', sim.result.error);
@@ -36,13 +28,13 @@ describe('scheduler: decorators added by mutators', () => {
   });
 
   it('without the report, the same failing step is not retried (the source has no @retry)', async () => {
-    const sim = await simulate(linear(), (spec) => (spec.step === 'train' ? { result: failure() } : {}));
+    const sim = await simulate(linearFlow(), (spec) => (spec.step === 'train' ? { result: failure() } : {}));
     assert.equal(sim.result.status, 'failed');
     assert.deepEqual(sim.pool.attempts('train'), [0]);
   });
 
   it('gives fallback attempts under a @catch a mutator added', async () => {
-    const sim = await simulate(linear(), withEffective({ train: [{ name: 'catch', attributes: { var: 'err', print_exception: true } }] }, (spec) =>
+    const sim = await simulate(linearFlow(), withEffective({ train: [{ name: 'catch', attributes: { var: 'err', print_exception: true } }] }, (spec) =>
       spec.attempt === 0 ? { result: null, exitCode: 139 } : {},
     ));
     assert.equal(sim.result.status, 'succeeded', sim.result.error);
@@ -51,7 +43,7 @@ describe('scheduler: decorators added by mutators', () => {
   });
 
   it('arms the @timeout backstop a mutator added', async () => {
-    const sim = await simulate(linear(), withEffective({ train: [{ name: 'timeout', attributes: { seconds: 4 } }] }, () => ({ durationMs: 3_600_000 })));
+    const sim = await simulate(linearFlow(), withEffective({ train: [{ name: 'timeout', attributes: { seconds: 4 } }] }, () => ({ durationMs: 3_600_000 })));
     assert.equal(sim.result.status, 'failed');
     const first = sim.pool.submissions.find((s) => s.spec.step === 'train')!;
     const graceMs = process.platform === 'win32' ? 0 : 3000;
@@ -77,7 +69,7 @@ describe('scheduler: decorators added by mutators', () => {
   });
 
   it('refuses a mutated policy Metaflow would refuse, naming the step and the mutators, before the start step runs', async () => {
-    const sim = await simulate(linear(), withEffective({ train: [{ name: 'retry', attributes: { times: 10 } }] }, () => ({})));
+    const sim = await simulate(linearFlow(), withEffective({ train: [{ name: 'retry', attributes: { times: 10 } }] }, () => ({})));
     assert.equal(sim.result.status, 'failed');
     assert.match(sim.result.error ?? '', /@retry\(times=10\) on step \*train\*: the most retries allowed is @retry\(times=\d+\) \(as the flow's mutators left the step's decorators\)/);
     assert.deepEqual(sim.pool.submissions.map((s) => s.spec.step), ['_parameters']);
