@@ -79,10 +79,10 @@ export class DeployDiagnostics implements vscode.Disposable {
     });
   }
 
-  private problems(flow: FlowInfo, targets: DeployTarget[], uri: vscode.Uri): DeployProblem[] {
+  private problems(flow: FlowInfo, targets: DeployTarget[], config: () => Record<string, string | undefined>): DeployProblem[] {
     if (flow.errors.length > 0) return [];
     const out: DeployProblem[] = [];
-    if (targets.includes('argo-workflows')) out.push(...checkArgo(flow, { config: this.config(uri) }));
+    if (targets.includes('argo-workflows')) out.push(...checkArgo(flow, { config: config() }));
     if (targets.includes('airflow') || usesAirflowDecorators(flow)) out.push(...checkAirflow(flow));
     return out;
   }
@@ -90,8 +90,11 @@ export class DeployDiagnostics implements vscode.Disposable {
   private publish({ uri, analysis }: AnalysedDocument): void {
     const targets = deployTargets(uri);
     const diagnostics: vscode.Diagnostic[] = [];
+    // The config files are read once per file, and only when a flow is checked against them.
+    let config: Record<string, string | undefined> | undefined;
+    const configOnce = () => (config ??= this.config(uri));
     for (const flow of analysis.flows) {
-      for (const problem of this.problems(flow, targets, uri)) {
+      for (const problem of this.problems(flow, targets, configOnce)) {
         const step = problem.step !== undefined ? flow.steps.find((s) => s.name === problem.step) : undefined;
         const line = (problem.line ?? flow.line) - 1;
         const range = step && step.line - 1 === line ? toRange(step.nameRange) : new vscode.Range(line, 0, line, WHOLE_LINE);
