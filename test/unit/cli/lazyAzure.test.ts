@@ -12,6 +12,9 @@ describe('the command line loads Azure only for Azure runs', () => {
       homeDir: '/nonexistent-metaflow-studio-home',
     });
     const storage = lazyAzureStorage(azureDatastoreConfig(config));
+    // The Azure storage of this config's sysroot, not merely an object with storage methods.
+    assert.equal(storage.kind, 'azure');
+    assert.equal(storage.root, 'runs/team-a');
     assert.equal(typeof storage.write, 'function');
     assert.equal(typeof storage.listChildren, 'function');
   });
