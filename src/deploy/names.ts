@@ -49,6 +49,18 @@ export interface ProjectNaming {
   branch: string;
 }
 
+/** The @project naming in a run's system tags (src/runtime/projectTags.ts), when the flow has one. */
+export function projectNamingOf(tags: string[]): ProjectNaming | undefined {
+  const project = tags.find((t) => t.startsWith('project:'))?.slice('project:'.length);
+  const branch = tags.find((t) => t.startsWith('project_branch:'))?.slice('project_branch:'.length);
+  return project && branch ? { project, branch } : undefined;
+}
+
+/** Prefix of a @project deployment's production tokens: one per project and branch (reference §5.3). */
+export function projectTokenPrefix(project: ProjectNaming): string {
+  return `mfprj-${sha1Base32(`${project.project}.${project.branch}`).slice(0, 16)}`.toLowerCase();
+}
+
 export interface WorkflowName {
   name: string;
   /** Prefix of the deployment's production tokens (reference §5.3). */
@@ -82,7 +94,7 @@ export function resolveWorkflowName(input: { flowName: string; name?: string; pr
   if (input.project) {
     const { project, branch } = input.project;
     const full = `${project}.${branch}.${input.flowName}`;
-    const tokenPrefix = `mfprj-${sha1Base32(`${project}.${branch}`).slice(0, 16)}`.toLowerCase();
+    const tokenPrefix = projectTokenPrefix(input.project);
     if (input.name !== undefined) {
       return { name: sanitizeArgoName(full), tokenPrefix, isProject: true, modified: true, problem: '--name cannot be used with a @project flow: the name is <project>.<branch>.<Flow>; choose the branch with --branch instead.' };
     }

@@ -9,7 +9,7 @@ import { containerName, containerResources, downwardApiEnv, metaflowAnnotations,
 import { projectSystemTags } from '../../runtime/projectTags';
 import { taskPolicy } from '../../runtime/taskPolicy';
 import type { DeployProblem } from '../deployProblem';
-import { sha1Base32 } from '../names';
+import { projectNamingOf, projectTokenPrefix } from '../names';
 import { checkAirflow } from './airflowChecks';
 import type { AirflowCompileInput, AirflowCompileResult } from './airflowInput';
 import * as macros from './airflowMacros';
@@ -31,11 +31,9 @@ export interface AirflowNaming {
 
 /** The DAG id: `--name`, `<project>.<branch>.<Flow>` for a @project flow, else the flow's name. */
 export function airflowNaming(flow: FlowInfo, options: { name?: string }, owner: string, config: Record<string, string | undefined>): AirflowNaming {
-  const tags = projectSystemTags(flow, owner, config);
-  const project = tags.find((t) => t.startsWith('project:'))?.slice('project:'.length);
-  const branch = tags.find((t) => t.startsWith('project_branch:'))?.slice('project_branch:'.length);
-  if (project && branch && options.name === undefined) {
-    return { dagId: `${project}.${branch}.${flow.name}`, tokenPrefix: `mfprj-${sha1Base32(`${project}.${branch}`).slice(0, 16)}`.toLowerCase(), isProject: true };
+  const project = projectNamingOf(projectSystemTags(flow, owner, config));
+  if (project && options.name === undefined) {
+    return { dagId: `${project.project}.${project.branch}.${flow.name}`, tokenPrefix: projectTokenPrefix(project), isProject: true };
   }
   const dagId = options.name ?? flow.name;
   // Token files are named by the prefix, so it keeps to file-name-safe characters.
@@ -217,13 +215,11 @@ export function compileAirflow(input: AirflowCompileInput): AirflowCompileResult
   if (problems.length > 0) return { source: '', dagId, problems };
 
   const sensors = sensorTasks(flow).tasks;
-  const tags = projectSystemTags(flow, input.owner, input.config);
+  const project = projectNamingOf(projectSystemTags(flow, input.owner, input.config));
   const projectAnnotations: Record<string, string> = {};
-  const project = tags.find((t) => t.startsWith('project:'));
-  const branch = tags.find((t) => t.startsWith('project_branch:'));
-  if (project && branch) {
-    projectAnnotations['metaflow/project_name'] = project.slice('project:'.length);
-    projectAnnotations['metaflow/branch_name'] = branch.slice('project_branch:'.length);
+  if (project) {
+    projectAnnotations['metaflow/project_name'] = project.project;
+    projectAnnotations['metaflow/branch_name'] = project.branch;
     projectAnnotations['metaflow/project_flow_name'] = dagId;
   }
   const ctx: StepContext = {

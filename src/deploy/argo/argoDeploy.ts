@@ -14,7 +14,7 @@ import { projectSystemTags } from '../../runtime/projectTags';
 import { publishCodePackage, readPodLoaderSource } from '../deployCodePackage';
 import type { DeployProblem } from '../deployProblem';
 import type { DeployRequestBase } from '../deployRequest';
-import { type ProjectNaming, resolveWorkflowName, sensorName } from '../names';
+import { type ProjectNaming, projectNamingOf, resolveWorkflowName, sensorName } from '../names';
 import { productionNamespace, productionTokenFolder, resolveProductionToken, TokenStore } from '../productionToken';
 import { type ArgoClient, type ArgoKind } from './argoClient';
 import { type FieldChange, manifestChanges } from './argoManifestDiff';
@@ -99,10 +99,7 @@ function refuse(message: string): ArgoPrepareOutcome {
 }
 
 export function argoProject(flow: FlowInfo, user: string, env: NodeJS.ProcessEnv): ProjectNaming | undefined {
-  const tags = projectSystemTags(flow, user, env);
-  const project = tags.find((t) => t.startsWith('project:'))?.slice('project:'.length);
-  const branch = tags.find((t) => t.startsWith('project_branch:'))?.slice('project_branch:'.length);
-  return project && branch ? { project, branch } : undefined;
+  return projectNamingOf(projectSystemTags(flow, user, env));
 }
 
 /** The compiler's settings (METAFLOW_* by full name) with Metaflow's precedence. */
