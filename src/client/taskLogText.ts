@@ -10,12 +10,16 @@ export function taskLogText(root: string, pathspec: string): string {
   const parts = taskPathspecParts(pathspec);
   const taskDir = path.join(root, ...parts);
   if (!fs.existsSync(taskDir)) throw new Error(`no task ${pathspec} in ${root} (${taskDir} does not exist)`);
-  const names = new Set(fs.readdirSync(taskDir));
-  const attempts: TaskAttemptLogs[] = [];
-  for (let a = 0; a < MAX_ATTEMPTS; a++) {
-    if ([...names].some((n) => n.startsWith(`${a}.`))) attempts.push({ attempt: a, stdout: readTaskLog(taskDir, a, 'stdout'), stderr: readTaskLog(taskDir, a, 'stderr') });
-  }
+  const attempts = startedAttempts(fs.readdirSync(taskDir)).map((a) => ({ attempt: a, stdout: readTaskLog(taskDir, a, 'stdout'), stderr: readTaskLog(taskDir, a, 'stderr') }));
   return formatTaskLogs(pathspec, taskDir, attempts);
+}
+
+/** The attempts (0..MAX_ATTEMPTS-1, in order) that left any file among a task's `names`. */
+export function startedAttempts(names: Iterable<string>): number[] {
+  const list = [...names];
+  const attempts: number[] = [];
+  for (let a = 0; a < MAX_ATTEMPTS; a++) if (list.some((n) => n.startsWith(`${a}.`))) attempts.push(a);
+  return attempts;
 }
 
 export interface TaskAttemptLogs {

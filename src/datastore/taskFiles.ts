@@ -69,10 +69,15 @@ export function readStoredTaskLogs(
   return runInspector<StoredTaskLogs[]>(python, ['logs', '-'], env, `the logs of ${request.flow}`, JSON.stringify(request));
 }
 
+/** The files one stream of one attempt may be written to: the runtime's, the task's own (a pod's), a plain one. */
+export function taskLogFileNames(attempt: number, stream: 'stdout' | 'stderr'): string[] {
+  return [`${attempt}.runtime_${stream}.log`, `${attempt}.task_${stream}.log`, `${attempt}.${stream}.log`];
+}
+
 /** The runtime and task logs of one stream of one attempt, merged by timestamp (`mflog.merge_logs`). */
 export function readTaskLog(taskDir: string, attempt: number, stream: 'stdout' | 'stderr'): MflogLine[] {
   const contents: string[] = [];
-  for (const name of [`${attempt}.runtime_${stream}.log`, `${attempt}.task_${stream}.log`, `${attempt}.${stream}.log`]) {
+  for (const name of taskLogFileNames(attempt, stream)) {
     try {
       contents.push(fs.readFileSync(path.join(taskDir, name), 'utf8'));
     } catch {
