@@ -18,9 +18,13 @@ export interface LaunchDeps {
   embeddedPythonDir?: string;
 }
 
-/** Throws when the config is invalid (the message names the setting). */
-export function runtimeSettingsFor(deps: LaunchDeps, flowDir: string): RuntimeSettings {
-  const config = MetaflowConfig.load({ env: deps.env, startDir: flowDir, homeDir: deps.homeDir ?? os.homedir(), settings: deps.settings });
+/** The Metaflow config seen from the flow's directory; throws when a config file is invalid (naming it). */
+export function loadConfigFor(deps: LaunchDeps, flowDir: string): MetaflowConfig {
+  return MetaflowConfig.load({ env: deps.env, startDir: flowDir, homeDir: deps.homeDir ?? os.homedir(), settings: deps.settings });
+}
+
+/** Throws when the config is invalid (the message names the setting). `config`: one already loaded for `flowDir`. */
+export function runtimeSettingsFor(deps: LaunchDeps, flowDir: string, config: MetaflowConfig = loadConfigFor(deps, flowDir)): RuntimeSettings {
   return resolveRuntimeSettings(config, deps.env, deps.platform);
 }
 
@@ -41,7 +45,6 @@ export function launchOptionsFor(deps: LaunchDeps, settings: RuntimeSettings, fl
 }
 
 /** Which datastore task data goes to (METAFLOW_DEFAULT_DATASTORE, `--datastore`); throws naming the bad setting. */
-export function datastoreFor(deps: LaunchDeps, flowDir: string): { kind: 'local' } | { kind: 'azure'; azure: AzureDatastoreConfig } {
-  const config = MetaflowConfig.load({ env: deps.env, startDir: flowDir, homeDir: deps.homeDir ?? os.homedir(), settings: deps.settings });
+export function datastoreFor(config: MetaflowConfig): { kind: 'local' } | { kind: 'azure'; azure: AzureDatastoreConfig } {
   return datastoreKind(config) === 'azure' ? { kind: 'azure', azure: azureDatastoreConfig(config) } : { kind: 'local' };
 }

@@ -1,7 +1,6 @@
 // Everything a local run needs, composed once: the flow's analysis, config, datastore root, a worker
 // pool and the scheduler. The CLI uses it now; the VS Code layer will construct the same object.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { MetaflowConfig } from '../config/metaflowConfig';
 import type { FlowAnalyzer, FlowInfo, LintError, SyntaxProblem } from '../flow/types';
@@ -13,7 +12,7 @@ import { readLatestRun } from '../datastore/localMetadata';
 import { scanRun } from '../datastore/runScan';
 import { mirrorTasks } from '../datastore/spinMirror';
 import { embeddedMetaflowVersion } from './embeddedPython';
-import { datastoreFor, launchOptionsFor, runtimeSettingsFor } from './launchSettings';
+import { datastoreFor, launchOptionsFor, loadConfigFor, runtimeSettingsFor } from './launchSettings';
 import type { AzureDatastoreConfig } from '../datastore/azure/azureConfig';
 import type { DatastoreStorage } from '../datastore/storage/types';
 import type { TaskDatastore } from './workerProtocol';
@@ -122,6 +121,8 @@ interface Context {
   flow: FlowInfo;
   flowFile: string;
   settings: RuntimeSettings;
+  /** Loaded once per run: the settings, the datastore and the Kubernetes options all come from it. */
+  config: MetaflowConfig;
   root: string;
   createdRoot: boolean;
   launch: WorkerLaunchOptions;
@@ -157,9 +158,11 @@ export class LocalRunner {
     }
     if (flow.errors.length > 0) throw new RunRefused(`the flow ${flow.name} has ${flow.errors.length} lint error(s)`, flow.errors, flowFile);
     const flowDir = path.dirname(flowFile);
+    let config: MetaflowConfig;
     let settings: RuntimeSettings;
     try {
-      settings = runtimeSettingsFor(this.deps, flowDir);
+      config = loadConfigFor(this.deps, flowDir);
+      settings = runtimeSettingsFor(this.deps, flowDir, config);
     } catch (err) {
       throw new RunRefused((err as Error).message);
     }
@@ -170,13 +173,13 @@ export class LocalRunner {
     if (settings.maxNumSplits < 1) throw new RunRefused(`--max-num-splits must be at least 1 (got ${settings.maxNumSplits})`);
     const { root, created } = resolveLocalRoot(flowDir, settings.sysrootLocal);
     const launch = launchOptionsFor(this.deps, settings, flowFile, flow.name);
-    return { flow, flowFile, settings, root, createdRoot: created, launch, remote: this.remoteDatastore(flowDir) };
+    return { flow, flowFile, settings, config, root, createdRoot: created, launch, remote: this.remoteDatastore(config) };
   }
 
-  private remoteDatastore(flowDir: string): Context['remote'] {
+  private remoteDatastore(config: MetaflowConfig): Context['remote'] {
     let chosen;
     try {
-      chosen = datastoreFor(this.deps, flowDir);
+      chosen = datastoreFor(config);
     } catch (err) {
       throw new RunRefused((err as Error).message);
     }
@@ -231,7 +234,7 @@ export class LocalRunner {
       );
     }
     if (!this.deps.kubeClient) throw new RunRefused(`steps ${[...steps].join(', ')} run on Kubernetes, but this runner was started without Kubernetes access`);
-    const config = MetaflowConfig.load({ env: this.deps.env, startDir: path.dirname(ctx.flowFile), homeDir: this.deps.homeDir ?? os.homedir(), settings: this.deps.settings });
+    const config = ctx.config;
     let kube: KubeApi;
     let maxMb: number;
     try {
