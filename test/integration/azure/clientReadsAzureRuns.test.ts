@@ -10,41 +10,10 @@ import { StorageDatastoreClient } from '../../../src/client/storageClient';
 import { AzureBlobStorage, META_KEY } from '../../../src/datastore/azure/azureBlobStorage';
 import { LocalStorage } from '../../../src/datastore/storage/localStorage';
 import { azuriteRequestPolicies, azuriteTokenCredential, createAzuriteContainer, startAzurite, type Azurite } from '../../support/azurite';
-import { finish, runner, workspace, type Workspace, writeFlow } from '../runtime/harness';
+import { lettersFlow, runOkAndFailed } from '../client/lettersFlow';
+import { workspace, type Workspace } from '../runtime/harness';
 
-const FLOW = `
-from metaflow import FlowSpec, Parameter, step
-
-
-class AzureReadFlow(FlowSpec):
-    alpha = Parameter("alpha", type=float, default=0.5)
-
-    @step
-    def start(self):
-        self.letters = ["x", "y", "z"]
-        self.big = "m" * 200000
-        self.next(self.body, foreach="letters")
-
-    @step
-    def body(self):
-        if self.input == "z" and self.alpha > 1:
-            raise ValueError("no z today")
-        self.upper = self.input.upper()
-        self.next(self.join)
-
-    @step
-    def join(self, inputs):
-        self.uppers = sorted(i.upper for i in inputs)
-        self.next(self.end)
-
-    @step
-    def end(self):
-        pass
-
-
-if __name__ == "__main__":
-    AzureReadFlow()
-`;
+const FLOW = lettersFlow('AzureReadFlow', ['self.big = "m" * 200000']);
 
 /** Copies a local datastore into the container as Metaflow lays it out on Azure; `_meta` stays local. */
 async function copyToAzure(localRoot: string, azure: AzureBlobStorage): Promise<number> {
@@ -69,10 +38,7 @@ describe('client on runs in Azure Blob', () => {
 
   before(async () => {
     ws = workspace();
-    const file = writeFlow(ws, 'azure_read_flow.py', FLOW);
-    const r = await runner(ws);
-    ok = (await finish(r.run({ flowFile: file, parameterArgs: [], tags: ['first'] }))).result.runId!;
-    bad = (await finish(r.run({ flowFile: file, parameterArgs: ['--alpha', '2'] }))).result.runId!;
+    ({ ok, bad } = await runOkAndFailed(ws, 'azure_read_flow.py', FLOW));
     azurite = await startAzurite({ https: true, oauth: true });
     await createAzuriteContainer(azurite, 'mf-runs');
     azure = new AzureBlobStorage({

@@ -9,44 +9,15 @@ import { loadRunState } from '../../../src/client/runStateLoader';
 import { taskLogText } from '../../../src/client/taskLogText';
 import { workerEnv } from '../../../src/runtime/workers/workerPool';
 import { finish, PYTHON_DIR, runner, testEnv, workspace, type Workspace, writeFlow } from '../runtime/harness';
+import { lettersFlow, runOkAndFailed } from './lettersFlow';
 
-const VALUES_FLOW = `
-from metaflow import FlowSpec, Parameter, step
-
-
-class ValuesFlow(FlowSpec):
-    alpha = Parameter("alpha", type=float, default=0.5)
-
-    @step
-    def start(self):
-        self.count = 3
-        self.label = "hello " * 3
-        self.table = {"rows": [1, 2, 3], "ok": True}
-        self.raw = bytes(range(40))
-        self.letters = ["x", "y", "z"]
-        print("starting with", self.alpha)
-        self.next(self.body, foreach="letters")
-
-    @step
-    def body(self):
-        if self.input == "z" and self.alpha > 1:
-            raise ValueError("no z today")
-        self.upper = self.input.upper()
-        self.next(self.join)
-
-    @step
-    def join(self, inputs):
-        self.uppers = sorted(i.upper for i in inputs)
-        self.next(self.end)
-
-    @step
-    def end(self):
-        pass
-
-
-if __name__ == "__main__":
-    ValuesFlow()
-`;
+const VALUES_FLOW = lettersFlow('ValuesFlow', [
+  'self.count = 3',
+  'self.label = "hello " * 3',
+  'self.table = {"rows": [1, 2, 3], "ok": True}',
+  'self.raw = bytes(range(40))',
+  'print("starting with", self.alpha)',
+]);
 
 describe('client on runs of the embedded runtime', () => {
   let ws: Workspace;
@@ -55,12 +26,9 @@ describe('client on runs of the embedded runtime', () => {
   let resumed: string;
   before(async () => {
     ws = workspace();
-    const file = writeFlow(ws, 'values_flow.py', VALUES_FLOW);
-    const r = await runner(ws);
-    ok = (await finish(r.run({ flowFile: file, parameterArgs: [], tags: ['first'] }))).result.runId!;
-    // One task at a time: x and y finish before z fails, so none of them is ended by z's failure.
-    bad = (await finish(r.run({ flowFile: file, parameterArgs: ['--alpha', '2'], maxWorkers: 1 }))).result.runId!;
-    resumed = (await finish(r.resume({ flowFile: file, step: 'join', originRunId: ok }))).result.runId!;
+    let file: string;
+    ({ file, ok, bad } = await runOkAndFailed(ws, 'values_flow.py', VALUES_FLOW));
+    resumed = (await finish((await runner(ws)).resume({ flowFile: file, step: 'join', originRunId: ok }))).result.runId!;
   });
   after(() => ws.cleanup());
 
