@@ -6,8 +6,10 @@ where they check the worker's answers, what the scheduler received from the work
 protocol itself start `python -m metaflow_studio.worker` with the argv and environment the pool uses."""
 
 import atexit
+import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -333,6 +335,19 @@ class FlowTestCase(unittest.TestCase):
 
     def artifact(self, run, step, name, index=0):
         return self.reader(run, step, run.task_ids(step)[index])[name]
+
+    def stored_cards(self, run, step):
+        """{card type: [html, ...]} of the first task of `step`, from the card store (files TYPE[-ID]-HASH.html)."""
+        task_id = run.task_ids(step)[0]
+        pattern = os.path.join(self.root, "mf.cards", run.flow_name, "runs", run.run_id, "steps", step, "tasks",
+                               task_id, "cards", "*.html")
+        out = {}
+        for path in sorted(glob.glob(pattern)):
+            match = re.match(r"^(.*?)(?:-[A-Za-z0-9_]+)?-[0-9a-f]{32}\.html$", os.path.basename(path))
+            self.assertIsNotNone(match, "card file name %r is not TYPE[-ID]-HASH.html" % path)
+            with open(path, encoding="utf-8") as f:
+                out.setdefault(match.group(1), []).append(f.read())
+        return out
 
     def graph_info(self, run):
         return self.reader(run, "_parameters", "0")["_graph_info"]

@@ -19,16 +19,11 @@ class TestCardTypesTest(SharedFlowTestCase):
         cls.run_ = cls.run_shared("test_cards_flow.py", "TestCardsFlow")
 
     def cards(self, step):
-        task_id = self.run_.task_ids(step)[0]
-        pattern = os.path.join(self.root, "mf.cards", "TestCardsFlow", "runs", self.run_.run_id, "steps", step,
-                               "tasks", task_id, "cards", "*.html")
-        out = {}
-        for path in glob.glob(pattern):
-            name = os.path.basename(path)
-            card_type = re.match(r"^(.*?)(?:-[A-Za-z0-9_]+)?-[0-9a-f]{32}\.html$", name).group(1)
-            with open(path, encoding="utf-8") as f:
-                out[card_type] = f.read()
-        return out
+        """{card type: html}: the flow has one card of each type on a step."""
+        cards = self.stored_cards(self.run_, step)
+        for card_type, pages in cards.items():
+            self.assertEqual(len(pages), 1, card_type)
+        return dict((card_type, pages[0]) for card_type, pages in cards.items())
 
     def test_the_run_succeeds(self):
         self.assertRunOk(self.run_)

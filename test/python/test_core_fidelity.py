@@ -4,10 +4,8 @@ are set up, `current.tags` a mutable set, Client objects pickled in Metaflow's v
 `ctx.configs` with attribute access in a parameter default, `config_expr` expressions and `**config`
 in a decorator."""
 
-import glob
 import os
 import pickle
-import re
 import unittest
 
 from test.python.harness import FLOWS, SharedFlowTestCase
@@ -23,15 +21,7 @@ class CoreFidelityTest(SharedFlowTestCase):
                                   env={"PYTHONPATH": EXTENSIONS_DIR})
 
     def cards(self, step):
-        task_id = self.run_.task_ids(step)[0]
-        pattern = os.path.join(self.root, "mf.cards", "CoreFidelityFlow", "runs", self.run_.run_id, "steps", step,
-                               "tasks", task_id, "cards", "*.html")
-        out = {}
-        for path in glob.glob(pattern):
-            card_type = re.match(r"^(.*?)(?:-[A-Za-z0-9_]+)?-[0-9a-f]{32}\.html$", os.path.basename(path)).group(1)
-            with open(path, encoding="utf-8") as f:
-                out.setdefault(card_type, []).append(f.read())
-        return out
+        return self.stored_cards(self.run_, step)
 
     def pathspec(self, step):
         return "CoreFidelityFlow/%s/%s/%s" % (self.run_.run_id, step, self.run_.task_ids(step)[0])
