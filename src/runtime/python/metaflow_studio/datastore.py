@@ -25,16 +25,8 @@ def task_dir(root, flow, run_id, step, task_id):
     return os.path.join(root, flow, run_id, step, task_id)
 
 
-def latest_done_attempt(path):
-    """Metaflow's rule: the newest started attempt, and only if it is done."""
-    try:
-        names = os.listdir(path)
-    except FileNotFoundError:
-        return None
-    return latest_done_attempt_of(names)
-
-
 def latest_done_attempt_of(names):
+    """Metaflow's rule, over a task's file names: the newest started attempt, and only if it is done."""
     started = [int(n.split(".", 1)[0]) for n in names if n.endswith(".attempt.json") and n.split(".", 1)[0].isdigit()]
     started = [a for a in started if a < MAX_ATTEMPTS]
     if not started:
