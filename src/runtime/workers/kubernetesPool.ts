@@ -13,7 +13,7 @@ import type { DatastoreStorage } from '../../datastore/storage/types';
 import { buildTaskJob } from '../../kube/jobSpec';
 import { type KubernetesAttributes, resolveKubernetesAttributes } from '../../kube/kubernetesAttributes';
 import { KUBERNETES_SETTINGS } from '../../kube/kubernetesSettings';
-import { classifyJobEvents, classifyPod, type PodVerdict, quotaExceededMessage } from '../../kube/podFailure';
+import { classifyJobEvents, classifyPod, type PodFailurePolicy, type PodVerdict, quotaExceededMessage } from '../../kube/podFailure';
 import { POD_ENV, POD_LOADER_MODULE_FILE, type PodTerminationMessage } from '../../kube/podContract';
 import { containerName, runLabelSelector } from '../../kube/podSpec';
 import type { TaskExecutor } from '../events';
@@ -79,6 +79,8 @@ interface PodTask {
   spec: TaskSpec;
   namespace: string;
   attributes: KubernetesAttributes;
+  /** Fixed for the attempt: read on every pod event and every poll of its Events. */
+  failurePolicy: PodFailurePolicy;
   container: string;
   submittedAt: number;
   job?: string;
@@ -107,8 +109,19 @@ export class KubernetesPool implements WorkerPool {
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private readonly pending = new Set<Promise<unknown>>();
+  /** The pending deadlines come from settings that do not change during a run: read once. */
+  private readonly deadlines: Omit<PodFailurePolicy, 'memoryLimit'>;
 
-  constructor(private readonly options: KubernetesPoolOptions) {}
+  constructor(private readonly options: KubernetesPoolOptions) {
+    const seconds = (name: string, fallback: number) => {
+      const n = Number(options.config[name]);
+      return (Number.isFinite(n) && n >= 0 && options.config[name] !== undefined ? n : fallback) * 1000;
+    };
+    this.deadlines = {
+      pendingDeadlineMs: seconds(PENDING_TIMEOUT_SETTING, DEFAULT_PENDING_TIMEOUT_S),
+      autoscalerGraceMs: seconds(AUTOSCALER_GRACE_SETTING, DEFAULT_AUTOSCALER_GRACE_S),
+    };
+  }
 
   setLauncherPython(version: string): void {
     const m = /^(\d+)\.(\d+)/.exec(version);
@@ -171,6 +184,7 @@ export class KubernetesPool implements WorkerPool {
       spec,
       namespace: attributes.namespace,
       attributes,
+      failurePolicy: { ...this.deadlines, memoryLimit: `${attributes.memory} MB` },
       container: containerName(spec.step),
       submittedAt: Date.now(),
       events: [],
@@ -270,7 +284,7 @@ export class KubernetesPool implements WorkerPool {
 
   private evaluate(task: PodTask): void {
     if (!task.pod || task.ending) return;
-    const verdict = classifyPod(task.pod, task.events, Date.now(), this.failurePolicy(task));
+    const verdict = classifyPod(task.pod, task.events, Date.now(), task.failurePolicy);
     if (verdict.state === 'running' || verdict.terminal) this.announce(task);
     if (verdict.state === 'running' && !task.logs) this.followLogs(task);
     if (verdict.terminal) {
@@ -282,18 +296,6 @@ export class KubernetesPool implements WorkerPool {
       this.announce(task);
       this.listener!.log(task.key, 'stderr', `Pod ${task.pod.metadata?.name} is pending: ${verdict.message}`, Date.now());
     }
-  }
-
-  private failurePolicy(task: PodTask) {
-    const seconds = (name: string, fallback: number) => {
-      const n = Number(this.options.config[name]);
-      return (Number.isFinite(n) && n >= 0 && this.options.config[name] !== undefined ? n : fallback) * 1000;
-    };
-    return {
-      pendingDeadlineMs: seconds(PENDING_TIMEOUT_SETTING, DEFAULT_PENDING_TIMEOUT_S),
-      autoscalerGraceMs: seconds(AUTOSCALER_GRACE_SETTING, DEFAULT_AUTOSCALER_GRACE_S),
-      memoryLimit: `${task.attributes.memory} MB`,
-    };
   }
 
   private executor(task: PodTask): TaskExecutor {
