@@ -43,7 +43,7 @@ import { ArgoCommands } from './vscode/argoCommands';
 import { DeployDiagnostics } from './vscode/deployDiagnostics';
 import { KubernetesCommands } from './vscode/kubernetesCommands';
 import { lazyKubeApi } from './vscode/kubernetesClient';
-import { kubernetesEditorSettings } from './vscode/kubernetesSettings';
+import { editorRunSettings } from './vscode/editorRunSettings';
 
 const PYTHON: vscode.DocumentSelector = { language: 'python' };
 
@@ -101,7 +101,7 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
       embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'),
       env: process.env,
       grants: azureGrants,
-      settings: () => ({ ...editorDatastoreSettings(), ...kubernetesEditorSettings((s) => vscode.workspace.getConfiguration().get(s)) }),
+      settings: () => editorRunSettings(),
       azureStorage: azureStorageFactory(() => azure.credential),
       kubeClient: (target) => lazyKubeApi(loadKube, target),
     }),
@@ -143,6 +143,7 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
   };
   const argo = new ArgoCommands({
     ...deployDeps,
+    settings: () => editorRunSettings(),
     clusters: async (target) => (await loadKube()).load(target),
     registry: runs,
     form: new RunForm(context.workspaceState),

@@ -26,7 +26,7 @@ import type { DeployCommandDeps } from './deployCommandDeps';
 import { pickDeployFlow } from './deployFlowPick';
 import { checkGivenOptions, type DeployOptionValues, summarizeOptions, toArgoOptions } from './deployOptionsModel';
 import { DeployOptionsPicker } from './deployOptionsPick';
-import { KUBECONFIG_SETTING, kubernetesEditorSettings, resolveKubernetesTarget } from './kubernetesSettings';
+import { KUBECONFIG_SETTING, resolveKubernetesTarget } from './kubernetesSettings';
 import type { RunForm, RunFormValues } from './runForm';
 
 export const DEPLOY_ARGO_COMMAND = 'metaflow.deployToArgoWorkflows';
@@ -40,6 +40,8 @@ export const ARGO_DOC_SCHEME = 'metaflow-argo';
 const DEPLOY = 'Deploy';
 
 export interface ArgoCommandsDeps extends DeployCommandDeps {
+  /** Editor settings as METAFLOW_* names: the datastore's and the Kubernetes ones (the cluster is Run Flow on Kubernetes'). */
+  settings: () => Record<string, string>;
   /** src/kube's KubeClient for the target (loaded on first use). */
   clusters: (target: { kubeconfigPath?: string; context?: string; namespace: string }) => Promise<ArgoKubeApi & { followLogs?: ArgoLogFollower }>;
   registry: Pick<RunRegistry, 'track'>;
@@ -133,7 +135,7 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
     if (document.isDirty) await document.save();
     const flow = await pickDeployFlow(this.deps.documents, document, 'Which flow?');
     if (!flow) return undefined;
-    const settings = { ...this.deps.settings(), ...kubernetesEditorSettings((s) => vscode.workspace.getConfiguration().get(s)) };
+    const settings = this.deps.settings();
     const config = MetaflowConfig.load({ env: this.deps.env, startDir: path.dirname(flowUri.fsPath), homeDir: os.homedir(), settings });
     const user = resolveUsername(this.deps.env, config.getString('METAFLOW_USER'));
     const naming = resolveWorkflowName({ flowName: flow.name, project: argoProject(flow, user, this.deps.env) });

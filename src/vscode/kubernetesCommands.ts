@@ -11,10 +11,10 @@ import { azureDatastoreConfig } from '../datastore/azure/azureConfig';
 import type { RunRegistry, TrackedRun } from '../runs/runRegistry';
 import type { TaskExecutor } from '../runtime/events';
 import type { KubernetesRunOptions } from '../runtime/kubernetesPlacement';
-import { editorDatastoreSettings } from './artifactExplorerRoots';
 import { needsClusterSetup, renderClusterSetup } from './kubernetesClusterSetup';
 import { renderPodReport } from './kubernetesPodReport';
-import { KUBECONFIG_SETTING, kubernetesEditorSettings, KubernetesSettingError, type KubernetesTarget, resolveKubernetesTarget } from './kubernetesSettings';
+import { editorRunSettings } from './editorRunSettings';
+import { KUBECONFIG_SETTING, KubernetesSettingError, type KubernetesTarget, resolveKubernetesTarget } from './kubernetesSettings';
 import type { Log } from './log';
 
 export const RUN_FLOW_ON_KUBERNETES_COMMAND = 'metaflow.runFlowOnKubernetes';
@@ -112,12 +112,11 @@ export class KubernetesCommands implements vscode.TextDocumentContentProvider, v
 
   /** The run config a flow file (or, without one, a workspace folder) sees: environment > config files > editor settings. */
   private config(scope: vscode.Uri, isFolder = false): MetaflowConfig {
-    const read = vscode.workspace.getConfiguration(undefined, scope);
     return MetaflowConfig.load({
       env: this.deps.env ?? process.env,
       startDir: isFolder ? scope.fsPath : path.dirname(scope.fsPath),
       homeDir: this.deps.homeDir ?? os.homedir(),
-      settings: { ...editorDatastoreSettings(), ...kubernetesEditorSettings((s) => read.get(s)) },
+      settings: editorRunSettings(scope),
     });
   }
 
