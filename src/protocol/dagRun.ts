@@ -46,7 +46,6 @@ export function stepRunStates(state: RunState): Record<string, StepRunState> {
   return out;
 }
 
-/** The full `runState` message of `state` at `now` (running attempts are drawn up to now). */
 /** Steps of which some task attempt ran on Kubernetes, in graph order. */
 export function podSteps(state: RunState): string[] {
   const remote = new Set<string>();
@@ -54,6 +53,7 @@ export function podSteps(state: RunState): string[] {
   return [...state.steps.keys()].filter((s) => remote.has(s));
 }
 
+/** The full `runState` message of `state` at `now` (running attempts are drawn up to now). */
 export function runStateMessage(state: RunState, mode: RunMode, now: number): RunStateMessage {
   const pods = podSteps(state);
   return { type: 'runState', runId: state.runId, status: state.status, mode, steps: stepRunStates(state), timeline: buildTimeline(state, now), ...(pods.length > 0 ? { podSteps: pods } : {}) };
