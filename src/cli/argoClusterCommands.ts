@@ -5,13 +5,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MetaflowConfig } from '../config/metaflowConfig';
-import { resolveUsername } from '../config/username';
 import { type ArgoKubeApi, ArgoClient } from '../deploy/argo/argoClient';
-import { applyArgoDeployment, argoProject, argoSettings, deploymentNamespace, describeReport, prepareArgoDeployment } from '../deploy/argo/argoDeploy';
+import { applyArgoDeployment, argoDeploymentTarget, describeReport, prepareArgoDeployment } from '../deploy/argo/argoDeploy';
 import { deleteDeployment, type DeploymentRef, deploymentStatus, setScheduleSuspended, triggerArgoWorkflow } from '../deploy/argo/argoLifecycle';
 import { argoSchemaValidator, pinnedArgoValidator } from '../deploy/argo/argoSchemaCheck';
 import { formatDeployProblem } from '../deploy/deployProblem';
-import { resolveWorkflowName } from '../deploy/names';
 import type { FlowInfo } from '../flow/types';
 import { locateEmbeddedPython } from '../runtime/embeddedPython';
 import { extractParameters } from '../runtime/parameterValues';
@@ -60,14 +58,10 @@ async function target(p: ParsedArgs, io: CliIO): Promise<Target> {
   if (p.positional.length === 0) throw new UsageError('missing FLOW.py argument');
   if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
   const { flow, full, label } = await loadFlowArgument(p.positional[0], lastOption(p, 'flow'), io);
-  const config = MetaflowConfig.load({ env: io.env, startDir: path.dirname(full), homeDir: os.homedir() });
-  const settings = argoSettings(config);
-  const user = resolveUsername(io.env, config.getString('METAFLOW_USER'));
-  const naming = resolveWorkflowName({ flowName: flow.name, name: lastOption(p, 'name'), project: argoProject(flow, user, io.env) });
-  if (naming.problem) throw new Error(naming.problem);
-  const namespace = deploymentNamespace({ namespace: lastOption(p, 'namespace') }, settings);
-  const ref = { name: naming.name, namespace, sensorNamespace: settings.METAFLOW_ARGO_EVENTS_SENSOR_NAMESPACE ?? namespace };
-  return { flow, full, label, config, user, ref, argo: openArgo(p, io, config, namespace) };
+  const d = argoDeploymentTarget({ flow, flowFile: full, env: io.env, homeDir: os.homedir(), options: { name: lastOption(p, 'name'), namespace: lastOption(p, 'namespace') } });
+  if (d.naming.problem) throw new Error(d.naming.problem);
+  const ref = { name: d.naming.name, namespace: d.namespace, sensorNamespace: d.sensorNamespace };
+  return { flow, full, label, config: d.config, user: d.owner, ref, argo: openArgo(p, io, d.config, d.namespace) };
 }
 
 /** `argo-workflows create FLOW.py` without --only-json: deploy. Called by the create verb. */

@@ -4,15 +4,12 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { MetaflowConfig } from '../config/metaflowConfig';
-import { resolveUsername } from '../config/username';
-import { argoProject, argoSettings } from '../deploy/argo/argoDeploy';
+import { argoDeploymentTarget } from '../deploy/argo/argoDeploy';
 import { checkArgo } from '../deploy/argo/checkArgo';
 import { compileArgo } from '../deploy/argo/compileArgo';
 import type { ArgoManifests } from '../deploy/argo/types';
 import { buildDeployCodePackage, codePackageUrl, readPodLoaderSource } from '../deploy/deployCodePackage';
 import { type DeployProblem, formatDeployProblem } from '../deploy/deployProblem';
-import { resolveWorkflowName } from '../deploy/names';
 import { productionNamespace, productionTokenFolder, resolveProductionToken, TokenStore } from '../deploy/productionToken';
 import type { FlowInfo } from '../flow/types';
 import { locateEmbeddedPython } from '../runtime/embeddedPython';
@@ -61,11 +58,9 @@ const createCommand: CliCommand = {
     const output = lastOption(p, 'output') ?? 'json';
     if (output !== 'json' && output !== 'yaml') throw new UsageError(`--output must be json or yaml, not '${output}'`);
     const { flow, full, label } = await loadFlowArgument(p.positional[0], lastOption(p, 'flow'), io);
-    const config = MetaflowConfig.load({ env: io.env, startDir: path.dirname(full), homeDir: os.homedir() });
-    const user = resolveUsername(io.env, config.getString('METAFLOW_USER'));
-    const project = argoProject(flow, user, io.env);
+    const target = { name: lastOption(p, 'name'), namespace: lastOption(p, 'namespace') };
+    const { config, settings: cfg, owner: user, project, naming } = argoDeploymentTarget({ flow, flowFile: full, env: io.env, homeDir: os.homedir(), options: target });
     const options = argoDeployOptions(p);
-    const naming = resolveWorkflowName({ flowName: flow.name, name: options.name, project });
     // Without a cluster the deployed template is unknown: the token this user last deployed with stands for it.
     const stored = new TokenStore(productionTokenFolder(io.env, os.homedir())).load(naming.tokenPrefix);
     const token = resolveProductionToken({
@@ -81,7 +76,6 @@ const createCommand: CliCommand = {
       io.stderr(`metaflow-studio argo-workflows create: ${token.problem}\n`);
       return 1;
     }
-    const cfg = argoSettings(config);
     // Refusals first: no code package is built for a flow that cannot be deployed.
     const refusals = checkArgo(flow, { config: cfg, name: options.name, project });
     if (refusals.length > 0) return reportProblems(flow, label, refusals, io);

@@ -14,7 +14,7 @@ import { projectSystemTags } from '../../runtime/projectTags';
 import { publishCodePackage, readPodLoaderSource } from '../deployCodePackage';
 import type { DeployProblem } from '../deployProblem';
 import type { DeployRequestBase } from '../deployRequest';
-import { type ProjectNaming, projectNamingOf, resolveWorkflowName, sensorName } from '../names';
+import { type ProjectNaming, projectNamingOf, resolveWorkflowName, sensorName, type WorkflowName } from '../names';
 import { productionNamespace, productionTokenFolder, resolveProductionToken, TokenStore } from '../productionToken';
 import { type ArgoClient, type ArgoKind } from './argoClient';
 import { type FieldChange, manifestChanges } from './argoManifestDiff';
@@ -114,6 +114,37 @@ export function deploymentNamespace(options: ArgoDeployOptions, settings: Record
   return options.namespace ?? settings.METAFLOW_KUBERNETES_NAMESPACE ?? DEFAULT_NAMESPACE;
 }
 
+/** Who deploys which template where, from the settings with Metaflow's precedence: the same for a deploy, the verbs that act on a deployment and `--only-json`. */
+export interface ArgoDeploymentTarget {
+  config: MetaflowConfig;
+  /** The compiler's settings (argoSettings). */
+  settings: Record<string, string | undefined>;
+  owner: string;
+  project?: ProjectNaming;
+  /** May carry a problem; each caller decides when to refuse it. */
+  naming: WorkflowName;
+  namespace: string;
+  /** METAFLOW_ARGO_EVENTS_SENSOR_NAMESPACE, else the deployment's namespace. */
+  sensorNamespace: string;
+}
+
+export function argoDeploymentTarget(input: {
+  flow: FlowInfo;
+  flowFile: string;
+  env: NodeJS.ProcessEnv;
+  homeDir: string;
+  settings?: Record<string, string>;
+  options: Pick<ArgoDeployOptions, 'name' | 'namespace'>;
+}): ArgoDeploymentTarget {
+  const config = MetaflowConfig.load({ env: input.env, startDir: path.dirname(input.flowFile), homeDir: input.homeDir, settings: input.settings });
+  const settings = argoSettings(config);
+  const owner = resolveUsername(input.env, config.getString('METAFLOW_USER'));
+  const project = argoProject(input.flow, owner, input.env);
+  const naming = resolveWorkflowName({ flowName: input.flow.name, name: input.options.name, project });
+  const namespace = deploymentNamespace(input.options, settings);
+  return { config, settings, owner, project, naming, namespace, sensorNamespace: settings.METAFLOW_ARGO_EVENTS_SENSOR_NAMESPACE ?? namespace };
+}
+
 function annotationsOf(object: Manifest | undefined): Record<string, string> {
   return ((object?.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {}) as Record<string, string>;
 }
@@ -127,19 +158,13 @@ function plan(kind: ArgoKind, manifest: Manifest | undefined, deployed: Manifest
 }
 
 export async function prepareArgoDeployment(req: ArgoDeployRequest): Promise<ArgoPrepareOutcome> {
-  const config = MetaflowConfig.load({ env: req.env, startDir: path.dirname(req.flowFile), homeDir: req.homeDir, settings: req.settings });
-  const settings = argoSettings(config);
-  const owner = resolveUsername(req.env, config.getString('METAFLOW_USER'));
-  const project = argoProject(req.flow, owner, req.env);
+  const { config, settings, owner, project, naming, namespace, sensorNamespace } = argoDeploymentTarget(req);
   // Refusals first: nothing is read from the cluster or uploaded for a flow that cannot be deployed.
   const refusals = checkArgo(req.flow, { config: settings, name: req.options.name, project });
   if (refusals.length > 0) return { ok: false, problems: refusals };
   if (datastoreKind(config) !== 'azure') return refuse("Argo Workflows runs need a cloud datastore: set METAFLOW_DEFAULT_DATASTORE=azure and the Azure datastore settings.");
   const azure = azureDatastoreConfig(config);
-  const naming = resolveWorkflowName({ flowName: req.flow.name, name: req.options.name, project });
   if (naming.problem) return refuse(naming.problem);
-  const namespace = deploymentNamespace(req.options, settings);
-  const sensorNamespace = settings.METAFLOW_ARGO_EVENTS_SENSOR_NAMESPACE ?? namespace;
   const hasSchedule = flowSchedule(req.flow).schedule !== undefined;
   const hasEvents = flowEvents(req.flow, project).events.length > 0;
 
