@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import * as vscode from 'vscode';
-import { AZURE_EDITOR_SETTINGS, AZURE_SETTINGS } from '../datastore/azure/azureConfig';
+import { AZURE_SETTINGS } from '../datastore/azure/azureConfig';
 import { MetaflowConfig } from '../config/metaflowConfig';
 import { KEY_VAULT_TYPES } from '../flow/secretSources';
 import { type AzureCloudConfig, azureCloudConfig, AZURE_CLOUD_NAMES } from '../azure/azureCloud';
@@ -16,6 +16,7 @@ import { AzureCredentials } from '../azure/azureCredentials';
 import { AzureSdkLogging } from '../azure/azureSdkLogging';
 import { redactSecrets } from '../azure/redact';
 import { TaskTokenEndpoint, type TokenGrant } from '../azure/tokenEndpoint';
+import { editorDatastoreSettings } from './artifactExplorerRoots';
 import { SOVEREIGN_ENVIRONMENT_SETTING, SovereignCloudMismatch, VsCodeAzureSession } from './azureSession';
 import type { Log } from './log';
 
@@ -143,11 +144,7 @@ export class AzureSignIn implements vscode.Disposable, AzureSignInApi {
 
   /** The Azure datastore or Key Vault secrets selected in the environment, a config file or the settings. */
   private checkConfig(): void {
-    const settings: Record<string, string> = {};
-    for (const [setting, name] of Object.entries(AZURE_EDITOR_SETTINGS)) {
-      const value = this.setting<unknown>(setting);
-      if (typeof value === 'string' && value) settings[name] = value;
-    }
+    const settings = editorDatastoreSettings();
     const folders = vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath) ?? [process.cwd()];
     this.configUsesAzure = folders.some((dir) => {
       try {
