@@ -123,4 +123,28 @@ describe('scheduler with remote steps', () => {
     assert.ok(train[1].at - train[0].at >= 3 * 60_000, `retry waited ${train[1].at - train[0].at} ms`);
   });
 
+  it("after mutators, a remote step's retry waits the minutes its reported @retry asks, and a local step's does not", async () => {
+    const mutated = flowOf('Mutated', { start: { type: 'linear', next: ['train'] }, train: { type: 'linear', next: ['end'] }, end: { type: 'end' } });
+    const retry = [{ name: 'retry', attributes: { times: 1, minutes_between_retries: 2 } }];
+    const failed = new Set<string>();
+    const sim = await simulate(
+      mutated,
+      (s) => {
+        if (s.kind === 'params') return { result: { ok: true, next: ['start'], retry_allowed: true, effective_decorators: { start: retry, train: retry } } };
+        if (s.step !== 'end' && !failed.has(s.step)) {
+          failed.add(s.step);
+          return { result: failure() };
+        }
+        return {};
+      },
+      { remoteSteps: new Set(['train']) },
+    );
+    assert.equal(sim.result.status, 'succeeded', sim.result.error);
+    const gap = (step: string) => {
+      const [first, second] = sim.pool.submissions.filter((s) => s.spec.step === step);
+      return second.at - first.at;
+    };
+    assert.ok(gap('train') >= 2 * 60_000, `remote retry waited ${gap('train')} ms`);
+    assert.ok(gap('start') < 60_000, `local retry waited ${gap('start')} ms`);
+  });
 });
