@@ -9,7 +9,7 @@ import { writeFileAtomicSync } from '../datastore/atomicWrite';
 import type { RunEvent, RunKind, RunOutcome, TaskExecutor, TaskOutcome } from './events';
 import { EventStream } from './eventStream';
 import { GraphWalker, type Launch, type TransitionResult, type WalkTask } from './graphWalk';
-import { effectivePolicies, taskPolicy, type TaskPolicy } from './taskPolicy';
+import { type ComputePlacement, effectivePolicies, taskPolicy, type TaskPolicy } from './taskPolicy';
 import type { TaskDatastore, TaskResult, TaskSpec } from './workerProtocol';
 import type { DatastoreStorage } from '../datastore/storage/types';
 import type { FinishedDetails, WorkerPool, WorkerPoolListener } from './workers/workerPool';
@@ -216,7 +216,7 @@ class RunExecution implements WorkerPoolListener {
   async execute(): Promise<RunResult> {
     this.startMs = this.clock.now();
     try {
-      for (const s of this.req.flow.steps) this.policies.set(s.name, taskPolicy(s, this.req.remoteSteps?.has(s.name) ? 'remote' : 'local'));
+      for (const s of this.req.flow.steps) this.policies.set(s.name, taskPolicy(s, this.placementOf(s.name)));
     } catch (err) {
       return this.refuse((err as Error).message);
     }
@@ -664,12 +664,14 @@ class RunExecution implements WorkerPoolListener {
     for (const group of parallelGroups.values()) this.queue.push(group);
   }
 
+  private placementOf(step: string): ComputePlacement {
+    return this.req.remoteSteps?.has(step) ? 'remote' : 'local';
+  }
+
   /** Mutators ran in the `_parameters` task: its report of every step's decorators replaces the static policies. */
   private applyEffectiveDecorators(effective: NonNullable<TaskResult['effective_decorators']>): boolean {
     try {
-      const local = effectivePolicies(this.req.flow.steps, effective);
-      const remote = this.req.remoteSteps?.size ? effectivePolicies(this.req.flow.steps, effective, 'remote') : local;
-      for (const [step, policy] of local) this.policies.set(step, this.req.remoteSteps?.has(step) ? remote.get(step)! : policy);
+      for (const [step, policy] of effectivePolicies(this.req.flow.steps, effective, (name) => this.placementOf(name))) this.policies.set(step, policy);
       return true;
     } catch (err) {
       this.failure = this.failure ?? (err as Error).message;

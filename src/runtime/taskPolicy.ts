@@ -68,10 +68,16 @@ export type EffectiveDecorators = Record<string, Array<{ name: string; attribute
  * Each step's policy from the decorators it has once mutators ran: a mutator that adds `@retry`, `@catch`
  * or `@timeout` takes effect exactly as if the decorator were written in the source. Steps the report
  * leaves out keep their static policy. The graph's shape stays `src/flow`'s: only policies change here.
+ * `placementOf` says where each step's tasks run (all local by default).
  */
-export function effectivePolicies(steps: StepInfo[], effective: EffectiveDecorators, placement: ComputePlacement = 'local'): Map<string, TaskPolicy> {
+export function effectivePolicies(
+  steps: StepInfo[],
+  effective: EffectiveDecorators,
+  placementOf: (step: string) => ComputePlacement = () => 'local',
+): Map<string, TaskPolicy> {
   const out = new Map<string, TaskPolicy>();
   for (const step of steps) {
+    const placement = placementOf(step.name);
     const decorators = effective[step.name];
     if (!decorators) {
       out.set(step.name, taskPolicy(step, placement));
