@@ -1,6 +1,7 @@
 // Shared setup of the Azure run tests: Azurite over https with OAuth, one container, the editor's token
 // endpoint granting the tasks their tokens, and a LocalRunner whose scheduler writes through
 // @azure/storage-blob with bearer tokens, as in the product. Tasks run with Debian's python3 (Azure SDK).
+import { execFile } from 'node:child_process';
 import { TaskTokenEndpoint, type TokenGrant } from '../../../src/azure/tokenEndpoint';
 import { AzureBlobStorage } from '../../../src/datastore/azure/azureBlobStorage';
 import type { AzureDatastoreConfig } from '../../../src/datastore/azure/azureConfig';
@@ -9,6 +10,13 @@ import { type Azurite, azuriteRequestPolicies, azuriteTokenCredential, createAzu
 import { analyzer, PYTHON_DIR, testEnv, type Workspace, workspace } from '../runtime/harness';
 
 export const AZURE_PYTHON = '/usr/bin/python3';
+
+/** Runs AZURE_PYTHON with the embedded package on its path (a read-back script); resolves its stdout. */
+export function execAzurePython(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(AZURE_PYTHON, args, { env: { ...env, PYTHONPATH: PYTHON_DIR }, cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+  });
+}
 
 export interface AzureRunSetup {
   azurite: Azurite;

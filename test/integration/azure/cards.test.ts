@@ -1,12 +1,11 @@
 // Cards of runs on the Azure datastore (Azurite over https with OAuth) go to METAFLOW_CARD_AZUREROOT,
 // by default `<sysroot>/mf.cards`, in Metaflow's card layout; `get_cards` reads them back from there.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { finish, PYTHON_DIR, writeFlow } from '../runtime/harness';
-import { AZURE_PYTHON, type AzureRunSetup, azureRunSetup } from './azureRunHarness';
+import { finish, writeFlow } from '../runtime/harness';
+import { type AzureRunSetup, azureRunSetup, execAzurePython } from './azureRunHarness';
 
 const FLOW = `from metaflow import FlowSpec, card, current, step
 from metaflow.cards import Markdown
@@ -41,12 +40,6 @@ print(json.dumps({"types": sorted(c.type for c in cards), "notes": [("Notes from
                   "paths": sorted(c.path for c in cards), "default_has_answer": "42" in get_cards(sys.argv[1], type="default")[0].get()}))
 `;
 
-function execPython(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(AZURE_PYTHON, args, { env, cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
-  });
-}
-
 describe('cards of runs on the Azure datastore (Azurite, https, OAuth)', () => {
   let az: AzureRunSetup;
 
@@ -79,7 +72,7 @@ describe('cards of runs on the Azure datastore (Azurite, https, OAuth)', () => {
     assert.match(names.find((n) => n.startsWith('default-')) ?? '', /^default-[0-9a-f]+\.html$/);
     assert.equal(fs.existsSync(path.join(az.ws.root, 'mf.cards')), false, 'no local card store for an Azure run');
 
-    const read = JSON.parse(await execPython(['-c', READ_CARDS, `AzureCardFlow/${runId}/start/1`], { ...env, PYTHONPATH: PYTHON_DIR, METAFLOW_DATASTORE_SYSROOT_LOCAL: az.ws.dir }, az.ws.dir)) as {
+    const read = JSON.parse(await execAzurePython(['-c', READ_CARDS, `AzureCardFlow/${runId}/start/1`], { ...env, METAFLOW_DATASTORE_SYSROOT_LOCAL: az.ws.dir }, az.ws.dir)) as {
       types: string[];
       notes: boolean[];
       paths: string[];
@@ -96,7 +89,7 @@ describe('cards of runs on the Azure datastore (Azurite, https, OAuth)', () => {
     const runId = await runWith(env);
     assert.equal((await cardBlobs('mf-cards/elsewhere/cards', runId)).length, 2);
     assert.deepEqual(await cardBlobs('mf-cards/studio/mf.cards', runId), []);
-    const read = JSON.parse(await execPython(['-c', READ_CARDS, `AzureCardFlow/${runId}/start/1`], { ...env, PYTHONPATH: PYTHON_DIR, METAFLOW_DATASTORE_SYSROOT_LOCAL: az.ws.dir }, az.ws.dir)) as { types: string[] };
+    const read = JSON.parse(await execAzurePython(['-c', READ_CARDS, `AzureCardFlow/${runId}/start/1`], { ...env, METAFLOW_DATASTORE_SYSROOT_LOCAL: az.ws.dir }, az.ws.dir)) as { types: string[] };
     assert.deepEqual(read.types, ['blank', 'default']);
   });
 });

@@ -3,14 +3,13 @@
 // client is rooted at the container, so the blob is named by the whole `<container>/<path>` key), the
 // artifact's url is `azure://<root>/<Flow>/<sha1>`, and steps and the Client read the content back.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
-import { finish, PYTHON_DIR, writeFlow } from '../runtime/harness';
-import { AZURE_PYTHON, type AzureRunSetup, azureRunSetup } from './azureRunHarness';
+import { finish, writeFlow } from '../runtime/harness';
+import { type AzureRunSetup, azureRunSetup, execAzurePython } from './azureRunHarness';
 
 const CONTAINER = 'mf-include';
 const CONTENT = 'id,name\n1,ada\n2,grace\n';
@@ -44,12 +43,6 @@ run = Run(sys.argv[1])
 print(json.dumps({"rows": run["start"].task.data.rows, "decoded": run["_parameters"].task.data.table}))
 `;
 
-function execPython(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(AZURE_PYTHON, args, { env, cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
-  });
-}
-
 describe('IncludeFile in runs on the Azure datastore (Azurite, https, OAuth)', () => {
   let az: AzureRunSetup;
   const sha = crypto.createHash('sha1').update(CONTENT).digest('hex');
@@ -79,7 +72,7 @@ describe('IncludeFile in runs on the Azure datastore (Azurite, https, OAuth)', (
     assert.equal(zlib.gunzipSync(await container.read(key)).toString('utf8'), CONTENT);
     assert.equal(fs.existsSync(path.join(az.ws.root, 'data')), false, 'nothing is uploaded locally');
 
-    const read = JSON.parse(await execPython(['-c', READ_BACK, `AzureIncludeFlow/${runId}`], { ...env, PYTHONPATH: PYTHON_DIR, METAFLOW_DATASTORE_SYSROOT_LOCAL: az.ws.dir }, az.ws.dir)) as { rows: string[]; decoded: string };
+    const read = JSON.parse(await execAzurePython(['-c', READ_BACK, `AzureIncludeFlow/${runId}`], { ...env, METAFLOW_DATASTORE_SYSROOT_LOCAL: az.ws.dir }, az.ws.dir)) as { rows: string[]; decoded: string };
     assert.deepEqual(read.rows, ['id,name', '1,ada', '2,grace']);
 
     // The Client decodes the IncludedFile artifact from its azure:// url, as Metaflow's does.

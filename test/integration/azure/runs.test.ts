@@ -3,7 +3,7 @@
 // in with bearer tokens, the tasks through the editor's token endpoint, exactly as in the product. Task
 // data and logs land in Blob in Metaflow's Azure layout; metadata stays in the local `.metaflow`.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,8 +14,8 @@ import type { AzureDatastoreConfig } from '../../../src/datastore/azure/azureCon
 import { LocalRunner } from '../../../src/runtime/localRunner';
 import { type Azurite, azuriteRequestPolicies, azuriteTokenCredential, createAzuriteContainer, startAzurite } from '../../support/azurite';
 import { analyzer, finish, PYTHON_DIR, REPO_ROOT, testEnv, type Workspace, workspace, writeFlow } from '../runtime/harness';
+import { AZURE_PYTHON, execAzurePython } from './azureRunHarness';
 
-const AZURE_PYTHON = '/usr/bin/python3';
 const CONTAINER = 'mf-runs';
 
 const FLOW = `from metaflow import FlowSpec, step
@@ -62,12 +62,6 @@ print(json.dumps({"successful": bool(run.successful), "results": end.data.result
                   "blob_len": len(start.data.blob), "start_stdout": start.stdout, "ds_type": start.metadata_dict.get("ds-type"),
                   "ds_root": start.metadata_dict.get("ds-root"), "processes": sorted(t.data.result for t in run["process"])}))
 `;
-
-function execPython(python: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(python, args, { env, cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
-  });
-}
 
 function cli(ws: Workspace, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
   const tsx = pathToFileURL(require.resolve('tsx', { paths: [REPO_ROOT] })).href;
@@ -162,7 +156,7 @@ describe('runs on the Azure datastore (Azurite, https, OAuth)', () => {
     assert.equal(artifactMeta.ds_type, 'azure');
     assert.equal(artifactMeta.location, `:root:${CONTAINER}/studio`);
 
-    const read = JSON.parse(await execPython(AZURE_PYTHON, ['-c', READ_BACK, `AzureRunFlow/${result.runId}`], { ...env, PYTHONPATH: PYTHON_DIR, METAFLOW_DATASTORE_SYSROOT_LOCAL: ws.dir }, ws.dir)) as Record<string, unknown>;
+    const read = JSON.parse(await execAzurePython(['-c', READ_BACK, `AzureRunFlow/${result.runId}`], { ...env, METAFLOW_DATASTORE_SYSROOT_LOCAL: ws.dir }, ws.dir)) as Record<string, unknown>;
     assert.deepEqual(read, {
       successful: true,
       results: ['A', 'B', 'C'],
@@ -189,7 +183,7 @@ describe('runs on the Azure datastore (Azurite, https, OAuth)', () => {
     const cloned = JSON.parse((await storage.read(`AzureRunFlow/${result.runId}/start/1/0.data.json`)).toString('utf8')) as { objects: Record<string, string> };
     const origin = JSON.parse((await storage.read(`AzureRunFlow/${first.result.runId}/start/1/0.data.json`)).toString('utf8')) as { objects: Record<string, string> };
     assert.deepEqual(cloned.objects, origin.objects);
-    const read = JSON.parse(await execPython(AZURE_PYTHON, ['-c', READ_BACK, `AzureRunFlow/${result.runId}`], { ...env, PYTHONPATH: PYTHON_DIR, METAFLOW_DATASTORE_SYSROOT_LOCAL: ws.dir }, ws.dir)) as Record<string, unknown>;
+    const read = JSON.parse(await execAzurePython(['-c', READ_BACK, `AzureRunFlow/${result.runId}`], { ...env, METAFLOW_DATASTORE_SYSROOT_LOCAL: ws.dir }, ws.dir)) as Record<string, unknown>;
     assert.deepEqual(read.results, ['A', 'B', 'C']);
     assert.equal(read.start_stdout, '', 'a clone has no runtime log of its own');
   });

@@ -1,12 +1,11 @@
 // `spin` of a step whose origin run is on the Azure datastore (Azurite over https with OAuth): the inputs
 // are read from Blob, the spun tasks run apart from the origin run, which is left as it was.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { finish, PYTHON_DIR, writeFlow } from '../runtime/harness';
-import { AZURE_PYTHON, type AzureRunSetup, azureRunSetup } from './azureRunHarness';
+import { finish, writeFlow } from '../runtime/harness';
+import { type AzureRunSetup, azureRunSetup, execAzurePython } from './azureRunHarness';
 
 const FLOW = `from metaflow import FlowSpec, step
 
@@ -48,12 +47,6 @@ print(json.dumps({"steps": sorted(s.id for s in run), "words": sorted(t.data.wor
                   "sizes": sorted(t.data.size for t in run["each"])}))
 `;
 
-function execPython(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(AZURE_PYTHON, args, { env, cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
-  });
-}
-
 describe('spin with an origin run on the Azure datastore (Azurite, https, OAuth)', () => {
   let az: AzureRunSetup;
   let originRun: string;
@@ -88,7 +81,7 @@ describe('spin with an origin run on the Azure datastore (Azurite, https, OAuth)
     // The spun run is read back by the Client from the spin datastore (a sysroot whose .metaflow is it).
     const shim = fs.mkdtempSync(path.join(az.ws.dir, 'shim-'));
     fs.symlinkSync(path.join(az.ws.dir, '.metaflow_spin'), path.join(shim, '.metaflow'));
-    const read = JSON.parse(await execPython(['-c', READ_SPIN, `AzureSpinFlow/${result.runId}`], { ...az.env(), PYTHONPATH: PYTHON_DIR, METAFLOW_DATASTORE_SYSROOT_LOCAL: shim }, az.ws.dir)) as Record<string, unknown>;
+    const read = JSON.parse(await execAzurePython(['-c', READ_SPIN, `AzureSpinFlow/${result.runId}`], { ...az.env(), METAFLOW_DATASTORE_SYSROOT_LOCAL: shim }, az.ws.dir)) as Record<string, unknown>;
     assert.deepEqual(read, { steps: ['each'], words: ['aa', 'bb'], sizes: [256 * 4096, 256 * 4096] });
   });
 

@@ -5,7 +5,6 @@
 // can compare each step's artifacts; the pods' metadata (tarballs in the datastore) is read back as the
 // launcher reads it.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,7 +16,7 @@ import { buildCodePackage, uploadCodePackage } from '../../../src/runtime/codePa
 import { type ArgoRun, KubePodLauncher, runArgoWorkflow } from '../../support/argoSim';
 import { type FakeEntra, startFakeEntra } from '../../support/fakeEntra';
 import { type KubeSimulator, startKubeSimulator, WI_CLIENT_ID_ANNOTATION } from '../../support/kubeSim';
-import { AZURE_PYTHON, type AzureRunSetup, azureRunSetup } from '../azure/azureRunHarness';
+import { type AzureRunSetup, azureRunSetup, execAzurePython } from '../azure/azureRunHarness';
 import { analyzer, finish, PYTHON_DIR, writeFlow } from '../runtime/harness';
 
 export const NAMESPACE = 'default';
@@ -210,10 +209,7 @@ export class ArgoHarness {
   }
 
   private python(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<string> {
-    const env = { ...this.setup.env(), ...extra, PYTHONPATH: PYTHON_DIR };
-    return new Promise((resolve, reject) => {
-      execFile(AZURE_PYTHON, args, { env, maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
-    });
+    return execAzurePython(args, { ...this.setup.env(), ...extra });
   }
 }
 

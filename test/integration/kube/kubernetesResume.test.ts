@@ -2,7 +2,6 @@
 // next code package no longer has it), the successful tasks are cloned from the origin without a Job, the
 // failed step runs again as a Job, and the origin run is left as it was, in Blob and in the local metadata.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,8 +9,9 @@ import { StorageDatastoreClient } from '../../../src/client/storageClient';
 import type { LogEvent, RunEvent, TaskFinishedEvent, TaskStartedEvent } from '../../../src/runtime/events';
 import { federatedToken } from '../../support/fakeEntra';
 import { cli } from '../deploy/cliProcess';
-import { type Finished, finish, PYTHON_DIR } from '../runtime/harness';
-import { AZURE_PYTHON, kubeRunSetup, type KubeRunSetup, NAMESPACE, SERVICE_ACCOUNT } from './kubernetesRunHarness';
+import { type Finished, finish } from '../runtime/harness';
+import { execAzurePython } from '../azure/azureRunHarness';
+import { kubeRunSetup, type KubeRunSetup, NAMESPACE, SERVICE_ACCOUNT } from './kubernetesRunHarness';
 
 const FLOW = 'KubeResumeFlow';
 
@@ -30,12 +30,6 @@ def describe(pathspec):
             "prepare_origin": sorted(t.metadata_dict.get("origin-run-id", "") for t in run["prepare"])}
 print(json.dumps({p: describe(p) for p in sys.argv[1:]}))
 `;
-
-function execPython(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(AZURE_PYTHON, args, { env: { ...env, PYTHONPATH: PYTHON_DIR }, cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
-  });
-}
 
 function outcomes(events: RunEvent[]): Record<string, string[]> {
   const byStep: Record<string, string[]> = {};
@@ -101,8 +95,9 @@ describe('resume of a run with a failed @kubernetes step (simulator, Azurite, wo
     const train = resumed.events.find((e): e is TaskStartedEvent => e.event === 'task_started' && e.step === 'train');
     assert.equal(train?.executor?.kind, 'kubernetes');
     assert.equal(train?.executor?.job, jobs[0]!.metadata.name);
-    assert.ok(
-      resumed.events.filter((e): e is TaskStartedEvent => e.event === 'task_started' && e.step === 'prepare').every((e) => e.executor === undefined),
+    assert.deepEqual(
+      resumed.events.filter((e): e is TaskStartedEvent => e.event === 'task_started' && e.step === 'prepare').map((e) => e.executor),
+      [undefined, undefined],
       'a cloned task names no pod',
     );
     assert.ok(linesOf(resumed.events).includes('trained 22'), linesOf(resumed.events));
@@ -111,7 +106,7 @@ describe('resume of a run with a failed @kubernetes step (simulator, Azurite, wo
   it("artifacts of the cloned and re-run steps are right through the embedded Client, and the origin's are as they were", async () => {
     const o = origin.result.runId;
     const r = resumed.result.runId;
-    const out = JSON.parse(await execPython(['-c', READ_BACK, `${FLOW}/${o}`, `${FLOW}/${r}`], setup.env(), setup.ws.dir)) as Record<string, Record<string, unknown>>;
+    const out = JSON.parse(await execAzurePython(['-c', READ_BACK, `${FLOW}/${o}`, `${FLOW}/${r}`], setup.env(), setup.ws.dir)) as Record<string, Record<string, unknown>>;
     const { train_stdout: trainStdout, ...after } = out[`${FLOW}/${r}`]!;
     assert.deepEqual(after, {
       successful: true,

@@ -10,12 +10,12 @@ import { AzureBlobStorage } from '../../../src/datastore/azure/azureBlobStorage'
 import type { AzureDatastoreConfig } from '../../../src/datastore/azure/azureConfig';
 import { KubeClient } from '../../../src/kube/kubeClient';
 import { LocalRunner } from '../../../src/runtime/localRunner';
+import { AZURE_PYTHON } from '../azure/azureRunHarness';
 import { type Azurite, azuriteRequestPolicies, azuriteTokenCredential, createAzuriteContainer, startAzurite } from '../../support/azurite';
 import { type FakeEntra, startFakeEntra } from '../../support/fakeEntra';
 import { type KubeSimulator, type KubeSimulatorOptions, startKubeSimulator, WI_CLIENT_ID_ANNOTATION } from '../../support/kubeSim';
 import { analyzer, PYTHON_DIR, testEnv, type Workspace, workspace } from '../runtime/harness';
 
-export const AZURE_PYTHON = '/usr/bin/python3';
 export const NAMESPACE = 'ml';
 export const SERVICE_ACCOUNT = 'metaflow-runner';
 export const FIXTURES = path.resolve(__dirname, '../../fixtures/flows/kubernetes');

@@ -2,7 +2,6 @@
 // (pods running the real loader and task runner with the Python Azure SDK, signed in with workload
 // identity), a local join and end; one run id, one Azure datastore (Azurite, https, OAuth).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,8 +9,9 @@ import { StorageDatastoreClient } from '../../../src/client/storageClient';
 import type { LogEvent, RunEvent, TaskStartedEvent } from '../../../src/runtime/events';
 import { RunRefused } from '../../../src/runtime/localRunner';
 import { SchemaValidator } from '../../support/kubeSim/schemaValidator';
-import { finish, PYTHON_DIR } from '../runtime/harness';
-import { AZURE_PYTHON, kubeRunSetup, type KubeRunSetup, NAMESPACE, SERVICE_ACCOUNT } from './kubernetesRunHarness';
+import { finish } from '../runtime/harness';
+import { execAzurePython } from '../azure/azureRunHarness';
+import { kubeRunSetup, type KubeRunSetup, NAMESPACE, SERVICE_ACCOUNT } from './kubernetesRunHarness';
 
 const READ_BACK = String.raw`
 import json, sys
@@ -22,12 +22,6 @@ print(json.dumps({"successful": bool(run.successful), "total": run["join"].task.
                   "values": sorted(t.data.value for t in run["body"]), "factor": run["prepare"].task.data.factor,
                   "prepare_stdout": run["prepare"].task.stdout, "prepare_stderr": run["prepare"].task.stderr}))
 `;
-
-function execPython(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(AZURE_PYTHON, args, { env: { ...env, PYTHONPATH: PYTHON_DIR }, cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
-  });
-}
 
 describe('runs with @kubernetes steps (simulator, Azurite, workload identity)', { timeout: 600_000 }, () => {
   let setup: KubeRunSetup;
@@ -51,7 +45,7 @@ describe('runs with @kubernetes steps (simulator, Azurite, workload identity)', 
   it('runs the @kubernetes steps as pods and the others locally, and says where each ran', () => {
     const started = events.filter((e): e is TaskStartedEvent => e.event === 'task_started');
     const byStep = (s: string) => started.filter((e) => e.step === s);
-    assert.equal(byStep('body').length, 3);
+    assert.deepEqual(['start', 'prepare', 'body', 'join', 'end'].map((s) => byStep(s).length), [1, 1, 3, 1, 1]);
     for (const e of [...byStep('prepare'), ...byStep('body')]) {
       assert.equal(e.executor?.kind, 'kubernetes');
       assert.equal(e.executor?.context, setup.sim.contextName);
@@ -144,7 +138,7 @@ describe('runs with @kubernetes steps (simulator, Azurite, workload identity)', 
   });
 
   it("artifacts and the pods' persisted logs are readable by the embedded Client API", async () => {
-    const out = JSON.parse(await execPython(['-c', READ_BACK, `KubeMixedFlow/${runId}`], setup.env(), setup.ws.dir)) as Record<string, unknown>;
+    const out = JSON.parse(await execAzurePython(['-c', READ_BACK, `KubeMixedFlow/${runId}`], setup.env(), setup.ws.dir)) as Record<string, unknown>;
     assert.equal(out.successful, true);
     assert.equal(out.total, 120);
     assert.deepEqual(out.values, [20, 40, 60]);
