@@ -34,10 +34,9 @@ function truthy(value: unknown): boolean {
   return true;
 }
 
-function stepProblems(flow: FlowInfo, step: StepInfo): DeployProblem[] {
+function stepProblems(byName: Map<string, StepInfo>, step: StepInfo): DeployProblem[] {
   const out: DeployProblem[] = [];
   const refuse = (message: string, line = step.line) => out.push({ target: 'airflow', step: step.name, line, message });
-  const byName = new Map(flow.steps.map((s) => [s.name, s]));
   if (step.type === 'split-switch') refuse(`Step *${step.name}* is a switch (self.next({...}, condition=...)); Airflow DAGs cannot choose a branch at run time. Deploy this flow to Argo Workflows instead.`);
   if (step.type === 'split-parallel' || step.decorators.some((d) => d.name === 'parallel')) {
     refuse(`Step *${step.name}* uses @parallel (num_parallel=); Airflow cannot start gang-scheduled tasks. Deploy this flow to Argo Workflows or run it with --with kubernetes.`);
@@ -109,7 +108,8 @@ function flowProblems(flow: FlowInfo, options: AirflowCheckOptions): DeployProbl
 
 /** Every reason this flow cannot become an Airflow DAG, without compiling it. */
 export function checkAirflow(flow: FlowInfo, options: AirflowCheckOptions = {}): DeployProblem[] {
-  return [...flowProblems(flow, options), ...sensorTasks(flow).problems, ...flow.steps.flatMap((s) => stepProblems(flow, s))];
+  const byName = new Map(flow.steps.map((s) => [s.name, s]));
+  return [...flowProblems(flow, options), ...sensorTasks(flow).problems, ...flow.steps.flatMap((s) => stepProblems(byName, s))];
 }
 
 /** True when the flow is written for Airflow: it carries one of the Airflow-only decorators. */
