@@ -85,14 +85,14 @@ export class RunLauncher implements vscode.Disposable {
       void this.deps.interpreter.reportProblem(choice, checked.problem);
       return undefined;
     }
-    if (runSettings(request.uri).engine === 'installed' && request.kubernetes) {
-      void vscode.window.showErrorMessage(
-        `Run Flow on Kubernetes runs with the embedded runtime, but the setting metaflow.engine is "installed". Set it to "embedded", or run "python ${path.basename(request.uri.fsPath)} run --with kubernetes" with your Metaflow in a terminal.`,
-      );
-      return undefined;
-    }
     if (runSettings(request.uri).engine === 'installed') {
-      await this.launchInstalled(request, choice.python);
+      if (request.kubernetes) {
+        void vscode.window.showErrorMessage(
+          `Run Flow on Kubernetes runs with the embedded runtime, but the setting metaflow.engine is "installed". Set it to "embedded", or run "python ${path.basename(request.uri.fsPath)} run --with kubernetes" with your Metaflow in a terminal.`,
+        );
+      } else {
+        await this.launchInstalled(request, choice.python);
+      }
       return undefined;
     }
     const flowFile = request.uri.fsPath;
