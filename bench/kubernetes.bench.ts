@@ -1,6 +1,7 @@
 // The Kubernetes executor against the simulator (pods are local processes running the real loader with
 // the Python Azure SDK, data in Azurite over https with OAuth, workload identity sign-in). Prints JSON lines:
-//   - per task: Job created -> pod Running -> result read, and what that adds over the same task run locally;
+//   - per task: handed to the executor (which then creates its Job) -> pod Running -> result read, and what
+//     that adds over the same task run locally;
 //   - from a pod's print() to its log event in the run's event stream;
 //   - from an unschedulable pod's Job creation to the reason reported in the event stream.
 import * as fs from 'node:fs';
