@@ -46,10 +46,6 @@ export function findType(group: string, version: string, plural: string): Resour
   return RESOURCE_TYPES.find((t) => t.group === group && t.version === version && t.plural === plural);
 }
 
-export function typeOfKind(kind: string): ResourceType | undefined {
-  return RESOURCE_TYPES.find((t) => t.kind === kind);
-}
-
 /** Built-in kinds come back in lists without kind/apiVersion on each item; custom resources keep them. */
 export function isCustomResource(type: ResourceType): boolean {
   return type.group === 'argoproj.io';
