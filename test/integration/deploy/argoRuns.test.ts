@@ -114,15 +114,18 @@ describe('deployed Argo runs through argoSim and the Kubernetes simulator', { ti
     const joinTasks = (await listNames(storage, `ArgoForeachFlow/${runId}/add_one`));
     assert.equal(joinTasks.length, 3);
     for (const t of joinTasks) assert.match(t, /^t-[0-9a-f]{8}$/);
+    const tasksOf: Record<string, string[]> = {};
     for (const step of ['start', 'square', 'add_one', 'join', 'end']) {
-      for (const task of (await listNames(storage, `ArgoForeachFlow/${runId}/${step}`))) {
+      tasksOf[step] = await listNames(storage, `ArgoForeachFlow/${runId}/${step}`);
+      for (const task of tasksOf[step]) {
         const key = await storage.readIfExists(`ArgoForeachFlow/${runId}/${step}/${task}/0.local_metadata`);
         assert.ok(key, `${step}/${task} has no metadata tarball`);
         assert.match(JSON.parse(key.toString('utf8')) as string, /^[0-9a-f]{40}$/);
       }
     }
+    assert.deepEqual(Object.values(tasksOf).map((tasks) => tasks.length), [1, 3, 3, 1, 1]);
     // The run's parameters task, made once by the start pod, named after start's task id.
-    const start = (await listNames(storage, `ArgoForeachFlow/${runId}/start`));
+    const start = tasksOf.start;
     const params = (await listNames(storage, `ArgoForeachFlow/${runId}/_parameters`));
     assert.deepEqual(params, [`${start[0]}-params`]);
 
