@@ -115,7 +115,7 @@ describe('Argo Events from deployed runs', { timeout: 900_000 }, () => {
       [p.name, p.pathspec, p.flow_name, p.run_id, p.step_name, p.task_id, p.project_name, p.branch_name, p.project_flow_name, p['auto-generated-by-metaflow'], p['generated-by-metaflow']],
       [`${prefix}.end`, p.id, 'ArgoEventsUpstream', runId, 'end', endTaskId, 'shop', `user.${OWNER}`, `shop.user.${OWNER}.ArgoEventsUpstream`, 'True', true],
     );
-    for (const fields of Object.values(meta.tasks.start!)) assert.equal(fields['auto-emit-argo-events'], 1 as unknown as string);
+    assert.deepEqual(Object.values(meta.tasks.start!).map((fields) => fields['auto-emit-argo-events']), [1 as unknown as string]);
 
     const down = await h.deploy(h.setup.ws.flow('downstream_flow.py'), SENSOR_SETTINGS);
     const sensorSpec = down.manifests.sensor!.spec as unknown as { dependencies: Array<{ name: string; filters: { exprs: Array<{ expr: string; fields: Array<{ name: string; path: string }> }> } }> };
