@@ -95,14 +95,16 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
     });
   // The Kubernetes client library loads when a run or command first needs a cluster, not at activation.
   const loadKube = async () => loadKubeClient();
+  const embeddedPythonDir = path.join(context.extensionUri.fsPath, 'dist', 'python');
+  const azureStorage = azureStorageFactory(() => azure.credential);
   const runLauncher = new RunLauncher({
     runners: createRunnerFactory({
       analyzer: () => analyzer.load(),
-      embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'),
+      embeddedPythonDir,
       env: process.env,
       grants: azureGrants,
       settings: () => editorRunSettings(),
-      azureStorage: azureStorageFactory(() => azure.credential),
+      azureStorage,
       kubeClient: (target) => lazyKubeApi(loadKube, target),
     }),
     registry: runs,
@@ -122,10 +124,9 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
   });
 
   // Artifact Explorer: reads the datastore's files; values are decoded by Python only in a trusted workspace.
-  const explorerPythonDir = path.join(context.extensionUri.fsPath, 'dist', 'python');
   const explorerPython = async (root: string) => ({
     python: (await interpreter.select(vscode.Uri.file(root))).python,
-    env: workerEnv({ pythonPath: explorerPythonDir, env: process.env }),
+    env: workerEnv({ pythonPath: embeddedPythonDir, env: process.env }),
   });
   const explorer = new ArtifactExplorer({ runs, discoverRemote: azureDatastoreSource(() => azure.credential) });
   const previews = new ArtifactPreviews({ python: explorerPython, isTrusted: () => vscode.workspace.isTrusted });
@@ -135,8 +136,8 @@ export function activate(context: vscode.ExtensionContext): MetaflowStudioApi {
   const deployDeps: DeployCommandDeps = {
     documents,
     settings: editorDatastoreSettings,
-    azureStorage: azureStorageFactory(() => azure.credential),
-    embeddedPythonDir: path.join(context.extensionUri.fsPath, 'dist', 'python'),
+    azureStorage,
+    embeddedPythonDir,
     env: process.env,
     isTrusted: () => vscode.workspace.isTrusted,
     log: (line) => log.info(line),
