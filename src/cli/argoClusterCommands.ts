@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MetaflowConfig } from '../config/metaflowConfig';
-import { type ArgoKubeApi, ArgoClient } from '../deploy/argo/argoClient';
+import { ArgoClient } from '../deploy/argo/argoClient';
 import { applyArgoDeployment, argoDeploymentTarget, describeReport, prepareArgoDeployment } from '../deploy/argo/argoDeploy';
 import { deleteDeployment, type DeploymentRef, deploymentStatus, setScheduleSuspended, triggerArgoWorkflow } from '../deploy/argo/argoLifecycle';
 import { argoSchemaValidator, pinnedArgoValidator } from '../deploy/argo/argoSchemaCheck';
@@ -31,16 +31,10 @@ const TARGET: OptionTypes = {
 /** Setting naming another schema file to validate manifests against (default: the pinned schema the build compiled). */
 const SCHEMA_SETTING = 'METAFLOW_STUDIO_ARGO_SCHEMA';
 
-function isArgoKubeApi(client: object): client is ArgoKubeApi {
-  return ['createCustomObject', 'replaceCustomObject', 'getCustomObject', 'deleteCustomObject', 'listCustomObjects'].every((m) => typeof (client as Record<string, unknown>)[m] === 'function');
-}
-
 function openArgo(p: ParsedArgs, io: CliIO, config: MetaflowConfig, namespace: string): ArgoClient {
   const kubeconfigPath = io.env.KUBECONFIG?.split(path.delimiter).find(Boolean);
   const context = lastOption(p, 'kubernetes-context') ?? config.getString('METAFLOW_KUBERNETES_CONTEXT');
-  const client = lazyKubeClient({ kubeconfigPath, context, namespace });
-  if (!isArgoKubeApi(client)) throw new Error('the Kubernetes client of this build cannot reach custom resources');
-  return new ArgoClient(client);
+  return new ArgoClient(lazyKubeClient({ kubeconfigPath, context, namespace }));
 }
 
 interface Target {

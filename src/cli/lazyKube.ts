@@ -1,7 +1,7 @@
 // The command line's cluster client, loaded only by runs with Kubernetes steps (src/kube/loadKubeClient.ts).
+import type { KubeClient } from '../kube/kubeClient';
 import { loadKubeClient } from '../kube/loadKubeClient';
-import type { KubeApi } from '../runtime/workers/kubernetesPool';
 
-export function lazyKubeClient(target: { kubeconfigPath?: string; context?: string; namespace: string }): KubeApi {
+export function lazyKubeClient(target: { kubeconfigPath?: string; context?: string; namespace: string }): KubeClient {
   return loadKubeClient().load(target);
 }
