@@ -86,6 +86,8 @@ interface PodTask {
   job?: string;
   pod?: V1Pod;
   events: CoreV1Event[];
+  /** A read of its Events is under way: the next tick does not ask again before it answers (a slow API server). */
+  readingEvents?: boolean;
   announced: boolean;
   logs?: { stop(): void; done: Promise<void> };
   /** Lines already delivered, so a reconnected follower or a final read does not repeat them. */
@@ -323,11 +325,12 @@ export class KubernetesPool implements WorkerPool {
   /** Every Job of a pending pod, and pods not yet seen, are looked at again: Events explain what a status does not. */
   private poll(): void {
     for (const task of this.tasks.values()) {
-      if (task.ending || !task.job) continue;
+      if (task.ending || !task.job || task.readingEvents) continue;
       const phase = task.pod?.status?.phase;
       if (task.pod && phase !== 'Pending') continue;
       const involved = task.pod?.metadata?.name ?? task.job;
       if (!task.pod && Date.now() - task.submittedAt < NO_POD_CHECK_MS) continue;
+      task.readingEvents = true;
       this.track(
         this.options.kube.listEvents(task.namespace, involved).then(
           (events) => {
@@ -341,7 +344,7 @@ export class KubernetesPool implements WorkerPool {
             this.evaluate(task);
           },
           () => undefined, // the next tick asks again; the watch still reports the pod itself
-        ),
+        ).finally(() => (task.readingEvents = false)),
       );
     }
   }
