@@ -44,11 +44,6 @@ export function latestAttempt(taskDir: string): number | undefined {
   return undefined;
 }
 
-/** True when the task's attempt files are in its local folder; an Azure run's task has only `_meta` here. */
-export function hasLocalTaskData(taskDir: string): boolean {
-  return latestAttempt(taskDir) !== undefined;
-}
-
 export interface StoredTaskLogs {
   path: string;
   /** The requested attempt, else the newest one with files; null when none started. */

@@ -8,7 +8,7 @@ import { pythonSetting } from '../config/runtimeSettings';
 import { dumpTasks } from '../datastore/artifactDump';
 import { LocalLayout } from '../datastore/localLayout';
 import { mergeMflogs, type MflogLine } from '../datastore/mflog';
-import { hasLocalTaskData, latestAttempt, PathspecError, readStoredTaskLogs, readTaskLog, resolveTasks, type TaskRef } from '../datastore/taskFiles';
+import { latestAttempt, PathspecError, readStoredTaskLogs, readTaskLog, resolveTasks, type TaskRef } from '../datastore/taskFiles';
 import { consoleTimestamp } from './consoleFormat';
 import { locateEmbeddedPython } from './embeddedPython';
 import { workerEnv } from './workers/workerPool';
@@ -96,7 +96,9 @@ async function taskLogReaders(
   options: { streams: Array<'stdout' | 'stderr'>; attempt?: number },
   io: InspectIO,
 ): Promise<Array<{ task: TaskRef; attempt?: number; read: LogReader }>> {
-  const remote = found.tasks.filter((t) => !hasLocalTaskData(t.dir));
+  // Each task's folder is looked at once: no local attempt means its data is in the datastore.
+  const latest = found.tasks.map((t) => latestAttempt(t.dir));
+  const remote = found.tasks.filter((_, i) => latest[i] === undefined);
   const stored = new Map<string, { attempt?: number; read: LogReader }>();
   if (remote.length > 0) {
     const python = resolveInterpreter(pythonSetting(found.config).python, io.env, io.cwd, process.platform).executable;
@@ -113,10 +115,10 @@ async function taskLogReaders(
     );
     for (const a of answers) stored.set(a.path, { attempt: a.attempt ?? undefined, read: (stream) => mergeMflogs(a.sources[stream] ?? []) });
   }
-  return found.tasks.map((task) => {
+  return found.tasks.map((task, i) => {
     const fromStore = stored.get(pathOf(task));
     if (fromStore) return { task, ...fromStore };
-    const attempt = options.attempt ?? latestAttempt(task.dir);
+    const attempt = options.attempt ?? latest[i];
     return { task, attempt, read: (stream) => (attempt === undefined ? [] : readTaskLog(task.dir, attempt, stream)) };
   });
 }
