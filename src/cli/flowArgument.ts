@@ -17,7 +17,7 @@ export interface FlowArgument {
 }
 
 /** The chosen flow, or why there is none (a phrase that follows the file's name). */
-export function chooseFlow(analysis: FileAnalysis, flowName: string | undefined): FlowInfo | string {
+function chooseFlow(analysis: FileAnalysis, flowName: string | undefined): FlowInfo | string {
   const names = analysis.flows.map((f) => f.name).join(', ');
   if (analysis.flows.length === 0) return "defines no flow: no class derives from metaflow's FlowSpec";
   if (flowName !== undefined) return analysis.flows.find((f) => f.name === flowName) ?? `has no flow named '${flowName}'; it defines ${names}`;

@@ -42,7 +42,7 @@ export function nextToken(prefix: string, previous?: string): string | undefined
   return tokenAt(prefix, i + 1);
 }
 
-export function stripProductionNamespace(token: string): string {
+function stripProductionNamespace(token: string): string {
   return token.startsWith(PRODUCTION_NAMESPACE) ? token.slice(PRODUCTION_NAMESPACE.length) : token;
 }
 

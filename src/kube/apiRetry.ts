@@ -11,7 +11,7 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 250, maxDelayMs: 10_000 };
 
 /** The HTTP answer inside a client error (`ApiException` has code/body/headers; a watch error has statusCode). */
-export function httpFailure(err: unknown): { status: number; body: unknown; headers: Record<string, string> } | undefined {
+function httpFailure(err: unknown): { status: number; body: unknown; headers: Record<string, string> } | undefined {
   if (!err || typeof err !== 'object') return undefined;
   const e = err as { code?: unknown; statusCode?: unknown; body?: unknown; headers?: unknown };
   const status = typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;

@@ -39,7 +39,7 @@ export interface CallContext {
 }
 
 /** The Status in an error body (a JSON string, an object, or nothing). */
-export function parseStatus(body: unknown): ApiStatus {
+function parseStatus(body: unknown): ApiStatus {
   if (typeof body === 'string') {
     try {
       return parseStatus(JSON.parse(body));

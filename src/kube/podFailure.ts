@@ -33,7 +33,7 @@ function ms(t: Time): number | undefined {
 }
 
 /** When an event last happened (watch objects carry strings, typed reads Dates). */
-export function eventTimeMs(e: CoreV1Event): number | undefined {
+function eventTimeMs(e: CoreV1Event): number | undefined {
   const raw = e as unknown as { lastTimestamp?: Time; eventTime?: Time; firstTimestamp?: Time; metadata?: { creationTimestamp?: Time } };
   return ms(raw.lastTimestamp) ?? ms(raw.eventTime) ?? ms(raw.firstTimestamp) ?? ms(raw.metadata?.creationTimestamp);
 }

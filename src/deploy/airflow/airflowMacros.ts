@@ -12,7 +12,7 @@ export const ATTEMPT = '{{ task_instance.try_number - 1 }}';
 export const MAP_INDEX = '{{ ti.map_index }}';
 
 /** The Metaflow task id a finished upstream task pushed to XCom. */
-export function upstreamTaskId(step: string): string {
+function upstreamTaskId(step: string): string {
   return `{{ task_instance.xcom_pull(task_ids='${step}', key='${TASK_ID_XCOM_KEY}') }}`;
 }
 

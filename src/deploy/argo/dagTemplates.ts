@@ -11,7 +11,7 @@ const fromInputs = (name: string) => `{{inputs.parameters.${name}}}`;
 const taskOutput = (step: string, name: string) => `{{tasks.${argoStepName(step)}.outputs.parameters.${name}}}`;
 
 /** The pathspec of a step's task as Argo substitutes it: `argo-<workflow>/<step>/<task id>`. */
-export function taskPathOf(step: string): string {
+function taskPathOf(step: string): string {
   return `${RUN_ID}/${step}/${taskOutput(step, 'task-id')}`;
 }
 
@@ -19,7 +19,7 @@ export function taskPathOf(step: string): string {
  * Metaflow's `run/:a/id,b/id` list form without the zlib step: compressed text would hide the `{{...}}`
  * placeholders from Argo's substitution. The prefix ends at a `/` so it never cuts into a placeholder.
  */
-export function joinInputPaths(paths: string[]): string {
+function joinInputPaths(paths: string[]): string {
   if (paths.length < 2) return paths.join(',');
   let prefix = paths[0];
   for (const p of paths) while (!p.startsWith(prefix)) prefix = prefix.slice(0, -1);

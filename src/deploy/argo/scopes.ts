@@ -5,7 +5,7 @@ import { argoStepName } from '../names';
 
 export const TOP = '';
 
-export function isForeachSplit(step: StepInfo | undefined): boolean {
+function isForeachSplit(step: StepInfo | undefined): boolean {
   return step?.type === 'split-foreach' || step?.type === 'split-parallel';
 }
 

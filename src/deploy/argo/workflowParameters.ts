@@ -15,7 +15,7 @@ export interface WorkflowParameter {
 
 const isExpr = (v: LiteralValue | undefined) => typeof v === 'object' && v !== null && !Array.isArray(v) && '$expr' in v;
 
-export function deployableParameters(flow: FlowInfo): ParameterInfo[] {
+function deployableParameters(flow: FlowInfo): ParameterInfo[] {
   return flow.parameters.filter((p) => p.kind !== 'Config');
 }
 
