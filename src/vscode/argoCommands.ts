@@ -3,18 +3,15 @@
 // parameters; the run then shows live through the run registry), and Suspend/Resume/Delete Argo Deployment.
 // The cluster is the one Run Flow on Kubernetes uses (metaflow.kubernetes.* settings, else the kubeconfig).
 import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { stringify as toYaml } from 'yaml';
-import { MetaflowConfig } from '../config/metaflowConfig';
-import { resolveUsername } from '../config/username';
+import type { MetaflowConfig } from '../config/metaflowConfig';
 import { ArgoClient, type ArgoKubeApi } from '../deploy/argo/argoClient';
-import { applyArgoDeployment, argoProject, argoSettings, type ArgoDeployPlan, type ArgoDeployReport, deploymentNamespace, describeReport, prepareArgoDeployment } from '../deploy/argo/argoDeploy';
+import { applyArgoDeployment, argoDeploymentTarget, argoSettings, type ArgoDeployPlan, type ArgoDeployReport, deploymentNamespace, describeReport, prepareArgoDeployment } from '../deploy/argo/argoDeploy';
 import { deleteDeployment, type DeploymentRef, setScheduleSuspended, triggerArgoWorkflow, type TriggerResult } from '../deploy/argo/argoLifecycle';
 import { ArgoRunWatch } from '../deploy/argo/argoRunWatch';
 import { pinnedArgoValidator } from '../deploy/argo/argoSchemaCheck';
 import { type DeployProblem, formatDeployProblem } from '../deploy/deployProblem';
-import { resolveWorkflowName } from '../deploy/names';
 import { productionTokenFolder, resolveProductionToken, TokenStore } from '../deploy/productionToken';
 import type { FlowInfo } from '../flow/types';
 import type { RunRegistry } from '../runs/runRegistry';
@@ -136,9 +133,9 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
     const flow = await pickDeployFlow(this.deps.documents, document, 'Which flow?');
     if (!flow) return undefined;
     const settings = this.deps.settings();
-    const config = MetaflowConfig.load({ env: this.deps.env, startDir: path.dirname(flowUri.fsPath), homeDir: os.homedir(), settings });
-    const user = resolveUsername(this.deps.env, config.getString('METAFLOW_USER'));
-    const naming = resolveWorkflowName({ flowName: flow.name, project: argoProject(flow, user, this.deps.env) });
+    // Trigger, suspend and delete look where the last deploy from the editor put the flow.
+    const deployment = argoDeploymentTarget({ flow, flowFile: flowUri.fsPath, env: this.deps.env, homeDir: os.homedir(), settings, options: { namespace: this.picker.remembered('argo', flowUri, flow).namespace } });
+    const { config, owner: user, naming, namespace } = deployment;
     if (naming.problem) throw new Error(naming.problem);
     const cluster = resolveKubernetesTarget({
       kubeconfigSetting: vscode.workspace.getConfiguration().get(KUBECONFIG_SETTING),
@@ -146,11 +143,8 @@ export class ArgoCommands implements vscode.TextDocumentContentProvider {
       env: this.deps.env,
       baseDir: vscode.workspace.getWorkspaceFolder(flowUri)?.uri.fsPath,
     });
-    const compilerSettings = argoSettings(config);
-    // Trigger, suspend and delete look where the last deploy from the editor put the flow.
-    const namespace = deploymentNamespace({ namespace: this.picker.remembered('argo', flowUri, flow).namespace }, compilerSettings);
     const api = await this.deps.clusters({ kubeconfigPath: cluster.kubeconfigPath, context: cluster.context, namespace });
-    const ref = { name: naming.name, namespace, sensorNamespace: compilerSettings.METAFLOW_ARGO_EVENTS_SENSOR_NAMESPACE ?? namespace };
+    const ref = { name: naming.name, namespace, sensorNamespace: deployment.sensorNamespace };
     return { flowUri, flow, config, settings, user, naming, ref, argo: new ArgoClient(api), api };
   }
 
