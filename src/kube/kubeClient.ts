@@ -168,9 +168,9 @@ export class KubeClient {
 
   /** Deletes every Job matching the selector (foreground); returns how many there were. */
   async deleteJobs(ns: string, labelSelector: string): Promise<number> {
-    const jobs = await this.call(`list Jobs (${labelSelector})`, ns, () => this.batch.listNamespacedJob({ namespace: ns, labelSelector }));
-    await Promise.all(jobs.items.map((j) => this.deleteJob(ns, j.metadata!.name!)));
-    return jobs.items.length;
+    const jobs = await this.listJobs(ns, labelSelector);
+    await Promise.all(jobs.map((j) => this.deleteJob(ns, j.metadata!.name!)));
+    return jobs.length;
   }
 
   listJobs(ns: string, labelSelector: string): Promise<V1Job[]> {
