@@ -3,20 +3,14 @@
 // and the pod's last lines are kept. API throttling, server errors and dropped watches are ridden out.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { LogEvent, RunEvent, TaskFinishedEvent, TaskStartedEvent } from '../../../src/runtime/events';
+import type { LogEvent, RunEvent, TaskStartedEvent } from '../../../src/runtime/events';
 import { type Finished, finish } from '../runtime/harness';
-import { kubeRunSetup, type KubeRunSetup, NAMESPACE } from './kubernetesRunHarness';
+import { finishedOf, kubeRunSetup, type KubeRunSetup, NAMESPACE } from './kubernetesRunHarness';
 
 const PENDING_TIMEOUT_S = 4;
 
 function taskLines(events: RunEvent[], step = 'start'): string[] {
   return events.filter((e): e is LogEvent => e.event === 'log' && e.step === step).map((e) => e.line);
-}
-
-function finishedOf(events: RunEvent[], step = 'start'): TaskFinishedEvent {
-  const f = events.find((e): e is TaskFinishedEvent => e.event === 'task_finished' && e.step === step);
-  assert.ok(f, `a task_finished of ${step}`);
-  return f;
 }
 
 describe('Kubernetes faults (simulator, Azurite, workload identity)', { timeout: 900_000 }, () => {

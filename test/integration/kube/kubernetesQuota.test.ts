@@ -3,15 +3,8 @@
 // its ten-minute default, so waiting for it would time the test out), and no Job of the run stays behind.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { RunEvent, TaskFinishedEvent } from '../../../src/runtime/events';
 import { type Finished, finish } from '../runtime/harness';
-import { kubeRunSetup, type KubeRunSetup, NAMESPACE } from './kubernetesRunHarness';
-
-function finishedOf(events: RunEvent[], step = 'start'): TaskFinishedEvent {
-  const f = events.find((e): e is TaskFinishedEvent => e.event === 'task_finished' && e.step === step);
-  assert.ok(f, `a task_finished of ${step}`);
-  return f;
-}
+import { finishedOf, kubeRunSetup, type KubeRunSetup, NAMESPACE } from './kubernetesRunHarness';
 
 describe('Kubernetes ResourceQuota refusals (simulator, Azurite, workload identity)', { timeout: 300_000 }, () => {
   let setup: KubeRunSetup;

@@ -3,12 +3,14 @@
 // webhook injects the federated token for the annotated service account) and run the real pod loader with
 // /usr/bin/python3 and the Python Azure SDK. The launcher's local tasks sign in through the editor's token
 // endpoint, as in the product. The runner reaches the cluster only through the simulator's kubeconfig.
+import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TaskTokenEndpoint, type TokenGrant } from '../../../src/azure/tokenEndpoint';
 import { AzureBlobStorage } from '../../../src/datastore/azure/azureBlobStorage';
 import type { AzureDatastoreConfig } from '../../../src/datastore/azure/azureConfig';
 import { KubeClient } from '../../../src/kube/kubeClient';
+import type { RunEvent, TaskFinishedEvent } from '../../../src/runtime/events';
 import { LocalRunner } from '../../../src/runtime/localRunner';
 import { AZURE_PYTHON } from '../azure/azureRunHarness';
 import { type Azurite, azuriteRequestPolicies, azuriteTokenCredential, createAzuriteContainer, startAzurite } from '../../support/azurite';
@@ -19,6 +21,13 @@ import { analyzer, PYTHON_DIR, testEnv, type Workspace, workspace } from '../run
 export const NAMESPACE = 'ml';
 export const SERVICE_ACCOUNT = 'metaflow-runner';
 export const FIXTURES = path.resolve(__dirname, '../../fixtures/flows/kubernetes');
+
+/** The first task_finished event of `step`; fails when the step never finished. */
+export function finishedOf(events: RunEvent[], step = 'start'): TaskFinishedEvent {
+  const f = events.find((e): e is TaskFinishedEvent => e.event === 'task_finished' && e.step === step);
+  assert.ok(f, `a task_finished of ${step}`);
+  return f;
+}
 
 export interface KubeRunSetup {
   azurite: Azurite;
