@@ -1,9 +1,3 @@
-// 2026-11-21 (scheduler): the task's own `_meta/_self.json` moves to the worker (it already writes it); the scheduler writes flow/run/step ones.
-// 2026-11-21 (scheduler): fork-server requirement: track each child's pipes by the child, not by fd number alone; a closed fd is reused by the next child's pipe, and draining or closing it by number (ForkServer._finish/_close_fd, stale select events) loses that child's result under load.
-// 2026-11-21 (scheduler): start line gains `--flow-file <absolute path>` (fork-server needs it to import the flow before `ready`; single may ignore it).
-// 2026-11-21 (scheduler): comment only, no type changes: who writes which datastore file (see "Files" below).
-// 2026-12-06 (scheduler): TaskSpec gains optional `datastore` ({type: azure, sysroot, endpoint}): task data and logs go to Blob, `_meta` stays under datastore_root.
-// 2026-11-21 (worker): also accepts optional `--flow-name <Flow>` (which class to load when the file has several flows); `--flow-file` is optional for the worker: without it the first task's `flow_file` is imported when that task arrives (failure: `init_error`, then that task's `finished` with ok=false, exception type `FlowImportError`).
 // The contract between the TypeScript scheduler and the embedded Python worker
 // (`src/runtime/python/metaflow_studio/worker.py`). Both sides must change together.
 //
@@ -14,7 +8,11 @@
 // one place (`metaflow_studio/protocol_messages.py`) and its tests check what a real run emits.
 //
 // Start:  python3 -u -m metaflow_studio.worker --mode fork-server|single --flow-file <absolute path of the flow file>
+//         [--flow-name <Flow>]
 //         with PYTHONPATH=<embedded python dir>[:<user PYTHONPATH>], cwd = the flow file's directory.
+//         `--flow-name` names the class to load when the file holds several flows. Without `--flow-file` the worker
+//         imports the first task's `flow_file` when that task arrives (a failure: `init_error`, then that task's
+//         `finished` with ok=false and exception type `FlowImportError`).
 //
 // Channels (both modes): the scheduler writes WorkerRequest objects as JSON lines on the worker's
 // stdin; the worker writes WorkerMessage objects as JSON lines on a private duplicate of its original
@@ -26,6 +24,8 @@
 //   so the scheduler can kill the whole group on timeout or cancel), redirects its stdout/stderr to
 //   pipes the server reads, and the server relays every line as a `log` message as soon as it is
 //   printed. When the child exits the server sends `finished` with the child's TaskResult.
+//   The server tracks each child's pipes by the child, never by file descriptor number alone: a closed descriptor is
+//   reused by the next child's pipe, so draining or closing by number would lose that child's result under load.
 // single: the same messages for exactly one `task` request, executed in this fresh process (the
 //   fallback where fork is unavailable, e.g. Windows, or when the setting asks for it); then exit.
 //
