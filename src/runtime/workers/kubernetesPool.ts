@@ -15,6 +15,7 @@ import { type KubernetesAttributes, resolveKubernetesAttributes } from '../../ku
 import { KUBERNETES_SETTINGS } from '../../kube/kubernetesSettings';
 import { classifyJobEvents, classifyPod, type PodFailurePolicy, type PodVerdict, quotaExceededMessage } from '../../kube/podFailure';
 import { POD_ENV, POD_LOADER_MODULE_FILE, type PodTerminationMessage } from '../../kube/podContract';
+import { splitTimestamp } from '../../kube/podLogs';
 import { containerName, runLabelSelector } from '../../kube/podSpec';
 import type { TaskExecutor } from '../events';
 import { buildCodePackage, uploadCodePackage } from '../codePackage';
@@ -361,11 +362,11 @@ export class KubernetesPool implements WorkerPool {
     const read = (previous: boolean) => this.options.kube.readLogs(task.namespace, podName, task.container, { previous, timestamps: true }).catch(() => '');
     // A container that was restarted (an eviction or a node's kill): its earlier instance's last lines first.
     if ((status?.restartCount ?? 0) > 0 && !task.logs) {
-      for (const { line, ts } of logLines(await read(true))) this.listener!.log(task.key, 'stdout', line, ts ?? Date.now());
+      for (const { text, ts } of logLines(await read(true))) this.listener!.log(task.key, 'stdout', text, ts ?? Date.now());
     }
     if (status?.state?.terminated) {
       let index = 0;
-      for (const { line, ts } of logLines(await read(false))) this.emitLine(task, index++, line, ts);
+      for (const { text, ts } of logLines(await read(false))) this.emitLine(task, index++, text, ts);
     }
   }
 
@@ -473,14 +474,11 @@ function failure(type: string, message: string, retryAllowed: boolean): TaskResu
 }
 
 /** `timestamps=true` prefixes each line with an RFC 3339 time and a space. */
-function logLines(text: string): Array<{ line: string; ts?: number }> {
+/** A read pod log as lines, each with the timestamp the API put in front of it (`timestamps: true`). */
+function logLines(text: string): Array<{ text: string; ts?: number }> {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
-  return lines.map((raw) => {
-    const space = raw.indexOf(' ');
-    const ts = space > 0 ? Date.parse(raw.slice(0, space)) : Number.NaN;
-    return Number.isNaN(ts) ? { line: raw } : { line: raw.slice(space + 1), ts };
-  });
+  return lines.map(splitTimestamp);
 }
 
 /** The METAFLOW_* names the Kubernetes attributes and the executor read, from one config lookup. */
